@@ -1,0 +1,9 @@
+/** Tests run TypeScript through SWC (no type check here: `npm run typecheck` does that). */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['@swc/jest'] },
+  testTimeout: 120_000,
+  maxWorkers: 2,
+};
