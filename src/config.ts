@@ -1,0 +1,133 @@
+import { z } from 'zod';
+
+/**
+ * Settings from the environment, validated once at start. The schema is keyed by the variable names
+ * themselves, so every error names the variable to fix.
+ */
+
+const intFromEnv = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+
+const envSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** Temporal Cloud (or any server behind API keys): turns on TLS too. */
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  DEEP_RESEARCH_TASK_QUEUE: z.string().min(1).default('deep-research'),
+  /** Polling activities hold a slot while they wait, so this bounds responses in flight per worker. */
+  DEEP_RESEARCH_MAX_CONCURRENT_ACTIVITIES: intFromEnv(200, 1),
+  OPENAI_API_KEY: z
+    .string({
+      error:
+        'OPENAI_API_KEY is not set. Set it to an OpenAI API key, or point the worker at the simulator: ' +
+        'OPENAI_BASE_URL=http://127.0.0.1:8787/v1 OPENAI_API_KEY=sim-key (start it with `deep-research simulator`).',
+    })
+    .min(1, 'OPENAI_API_KEY is empty'),
+  OPENAI_BASE_URL: z.url({ error: 'OPENAI_BASE_URL must be a URL such as https://api.openai.com/v1' }).optional(),
+  OPENAI_ORG_ID: z.string().min(1).optional(),
+  OPENAI_PROJECT_ID: z.string().min(1).optional(),
+  /** Per HTTP request to the provider; polls are short, so a hung request is cut long before a heartbeat times out. */
+  DEEP_RESEARCH_REQUEST_TIMEOUT_MS: intFromEnv(20_000, 100),
+  DEEP_RESEARCH_POLL_INITIAL_MS: intFromEnv(500, 10),
+  DEEP_RESEARCH_POLL_MAX_MS: intFromEnv(8_000, 10),
+  DEEP_RESEARCH_POLL_FACTOR: z.coerce.number().min(1).max(4).default(1.5),
+  /** A response still queued after this long is cancelled and the attempt retried with a fresh one. */
+  DEEP_RESEARCH_QUEUED_DEADLINE_MS: intFromEnv(10 * 60_000, 100),
+});
+
+export interface OpenAISettings {
+  apiKey: string;
+  baseURL: string;
+  organization?: string;
+  project?: string;
+  requestTimeoutMs: number;
+}
+
+export interface PollSettings {
+  initialMs: number;
+  maxMs: number;
+  factor: number;
+  queuedDeadlineMs: number;
+}
+
+export interface TemporalSettings {
+  address: string;
+  namespace: string;
+  apiKey?: string;
+  taskQueue: string;
+}
+
+export interface WorkerSettings {
+  temporal: TemporalSettings;
+  openai: OpenAISettings;
+  poll: PollSettings;
+  maxConcurrentActivities: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
+  // Empty strings count as unset, as most shells and .env files mean them.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = issue.path.join('.');
+      return issue.message.includes(name) ? `- ${issue.message}` : `- ${name}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+/** Temporal connection settings only: what a client (CLI, another service) needs. */
+export function loadTemporalSettings(env: NodeJS.ProcessEnv = process.env): TemporalSettings {
+  const e = parseEnv(
+    envSchema.pick({
+      TEMPORAL_ADDRESS: true,
+      TEMPORAL_NAMESPACE: true,
+      TEMPORAL_API_KEY: true,
+      DEEP_RESEARCH_TASK_QUEUE: true,
+    }),
+    env,
+  );
+  return {
+    address: e.TEMPORAL_ADDRESS,
+    namespace: e.TEMPORAL_NAMESPACE,
+    taskQueue: e.DEEP_RESEARCH_TASK_QUEUE,
+    ...(e.TEMPORAL_API_KEY ? { apiKey: e.TEMPORAL_API_KEY } : {}),
+  };
+}
+
+/** Everything a worker needs. Throws ConfigError naming each variable to fix. */
+export function loadWorkerSettings(env: NodeJS.ProcessEnv = process.env): WorkerSettings {
+  const e = parseEnv(envSchema, env);
+  if (e.DEEP_RESEARCH_POLL_MAX_MS < e.DEEP_RESEARCH_POLL_INITIAL_MS) {
+    throw new ConfigError(
+      'Invalid configuration:\n- DEEP_RESEARCH_POLL_MAX_MS must be at least DEEP_RESEARCH_POLL_INITIAL_MS',
+    );
+  }
+  return {
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.DEEP_RESEARCH_TASK_QUEUE,
+      ...(e.TEMPORAL_API_KEY ? { apiKey: e.TEMPORAL_API_KEY } : {}),
+    },
+    openai: {
+      apiKey: e.OPENAI_API_KEY,
+      baseURL: e.OPENAI_BASE_URL ?? 'https://api.openai.com/v1',
+      ...(e.OPENAI_ORG_ID ? { organization: e.OPENAI_ORG_ID } : {}),
+      ...(e.OPENAI_PROJECT_ID ? { project: e.OPENAI_PROJECT_ID } : {}),
+      requestTimeoutMs: e.DEEP_RESEARCH_REQUEST_TIMEOUT_MS,
+    },
+    poll: {
+      initialMs: e.DEEP_RESEARCH_POLL_INITIAL_MS,
+      maxMs: e.DEEP_RESEARCH_POLL_MAX_MS,
+      factor: e.DEEP_RESEARCH_POLL_FACTOR,
+      queuedDeadlineMs: e.DEEP_RESEARCH_QUEUED_DEADLINE_MS,
+    },
+    maxConcurrentActivities: e.DEEP_RESEARCH_MAX_CONCURRENT_ACTIVITIES,
+  };
+}

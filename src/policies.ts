@@ -1,0 +1,71 @@
+import { ActivityCancellationType, type ActivityOptions } from '@temporalio/common';
+
+/**
+ * Every timeout and retry policy in one place. Pure: imported by workflow code.
+ *
+ * A background response is polled by one activity attempt that heartbeats its response id at once and
+ * at every poll. If the worker dies, the heartbeat times out and the next attempt resumes polling the
+ * same response instead of paying for a new one.
+ */
+
+/** Failure types (set by src/openai/errors.ts) that no retry can fix. */
+export const FailureType = {
+  authentication: 'OpenAIAuthenticationError',
+  permissionDenied: 'OpenAIPermissionDenied',
+  modelNotFound: 'OpenAIModelNotFound',
+  invalidRequest: 'OpenAIInvalidRequest',
+  quotaExceeded: 'OpenAIQuotaExceeded',
+  rateLimited: 'OpenAIRateLimited',
+  serverError: 'OpenAIServerError',
+  connection: 'OpenAIConnectionError',
+  responseFailed: 'ResponseFailed',
+  responseStuckQueued: 'ResponseStuckQueued',
+  responseCancelledElsewhere: 'ResponseCancelledElsewhere',
+  invalidActivityInput: 'InvalidActivityInput',
+} as const;
+
+export const NON_RETRYABLE_FAILURE_TYPES: string[] = [
+  FailureType.authentication,
+  FailureType.permissionDenied,
+  FailureType.modelNotFound,
+  FailureType.invalidRequest,
+  FailureType.quotaExceeded,
+  FailureType.responseCancelledElsewhere,
+  FailureType.invalidActivityInput,
+];
+
+export interface BackgroundResponsePolicy {
+  /** Time without a heartbeat after which the attempt is presumed dead and retried (resuming its response). */
+  heartbeatTimeoutSeconds: number;
+  /** One attempt's wall-clock limit: long reasoning runs are minutes, not hours. */
+  attemptTimeoutMinutes: number;
+  maximumAttempts: number;
+}
+
+export const defaultBackgroundResponsePolicy: BackgroundResponsePolicy = {
+  // Polls are at most DEEP_RESEARCH_POLL_MAX_MS (8 s) apart and each request is cut at
+  // DEEP_RESEARCH_REQUEST_TIMEOUT_MS (20 s), so a live attempt always heartbeats within 30 s.
+  heartbeatTimeoutSeconds: 30,
+  attemptTimeoutMinutes: 60,
+  maximumAttempts: 8,
+};
+
+/** Activity options for one background response (create, poll to the end, extract). */
+export function backgroundResponseActivityOptions(
+  policy: BackgroundResponsePolicy = defaultBackgroundResponsePolicy,
+): ActivityOptions {
+  return {
+    startToCloseTimeout: `${policy.attemptTimeoutMinutes} minutes`,
+    heartbeatTimeout: `${policy.heartbeatTimeoutSeconds} seconds`,
+    retry: {
+      initialInterval: '2 seconds',
+      backoffCoefficient: 2,
+      maximumInterval: '1 minute',
+      maximumAttempts: policy.maximumAttempts,
+      nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
+    },
+    // Wait for the activity to cancel the response at the provider before the workflow moves on,
+    // so "cancelled" means the spending stopped.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  };
+}
