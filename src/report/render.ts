@@ -1,0 +1,86 @@
+import type { NumberedSource, StoppedBy } from '../schemas/research';
+
+/**
+ * The final Markdown report: notices, the checked body and our own source list. Pure (no I/O): safe
+ * inside workflow code.
+ */
+
+export interface RenderReportOptions {
+  question: string;
+  /** The writer's text after `checkCitations`. */
+  body: string;
+  /** The sources the body cites, numbered as in the body. */
+  cited: NumberedSource[];
+  invalidRemoved: number;
+  simulated?: boolean;
+  stoppedBy?: StoppedBy;
+  failedQuestions?: string[];
+}
+
+const SIMULATED_NOTICE =
+  '> **Simulated:** This report was produced by the built-in Responses API simulator, not a real model, ' +
+  'and its sources are simulated.';
+
+const STOPPED_NOTES: Record<StoppedBy, string> = {
+  budget:
+    'Research stopped early because the budget was reached; this report covers what was found until then.',
+  deadline:
+    'Research stopped early because the deadline was reached; this report covers what was found until then.',
+  finish: 'Research was stopped early on request; this report covers what was found until then.',
+};
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+/** Brackets in a title would end the link text early. */
+function escapeLinkText(text: string): string {
+  return oneLine(text).replace(/[\\[\]]/g, (c) => `\\${c}`);
+}
+
+/** Spaces and parentheses would end the link destination early; their escapes mean the same URL. */
+function escapeLinkUrl(url: string): string {
+  return url
+    .trim()
+    .replace(/[ ()<>]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+}
+
+/** The body's own `# ` title line, if its first non-blank line is one, and the rest. */
+function splitTitle(body: string): { title?: string; rest: string } {
+  const trimmed = body
+    .replace(/\r\n?/g, '\n')
+    .replace(/^\s*\n/, '')
+    .trimEnd();
+  if (!trimmed.startsWith('# ')) return { rest: trimmed };
+  const end = trimmed.indexOf('\n');
+  if (end === -1) return { title: trimmed, rest: '' };
+  return { title: trimmed.slice(0, end).trimEnd(), rest: trimmed.slice(end + 1).replace(/^\s*\n/, '') };
+}
+
+function failedNote(failed: string[]): string {
+  const items = failed.map((q) => `> - ${oneLine(q)}`).join('\n');
+  return `> **Not covered:** These questions could not be researched, so this report does not answer them:\n>\n${items}`;
+}
+
+function sourcesList(cited: NumberedSource[]): string {
+  if (cited.length === 0) return '_No sources were cited._';
+  // Blank lines between entries: consecutive lines would merge into one paragraph when rendered.
+  return cited
+    .map((s) => `[${s.n}] [${escapeLinkText(s.title) || escapeLinkText(s.url)}](${escapeLinkUrl(s.url)})`)
+    .join('\n\n');
+}
+
+export function renderReport(opts: RenderReportOptions): string {
+  const { title, rest } = splitTitle(opts.body);
+  const blocks: string[] = [];
+  if (opts.simulated) blocks.push(SIMULATED_NOTICE);
+  blocks.push(title ?? `# ${oneLine(opts.question)}`);
+  if (opts.stoppedBy) blocks.push(`> **Note:** ${STOPPED_NOTES[opts.stoppedBy]}`);
+  if (opts.failedQuestions && opts.failedQuestions.length > 0) blocks.push(failedNote(opts.failedQuestions));
+  if (rest) blocks.push(rest);
+  blocks.push('## Sources', sourcesList(opts.cited));
+  blocks.push(
+    `_Citations checked by code: every marker refers to a listed source (${opts.invalidRemoved} removed)._`,
+  );
+  return `${blocks.join('\n\n').trimEnd()}\n`;
+}
