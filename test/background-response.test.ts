@@ -1,0 +1,240 @@
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { ActivityCancellationDetails, ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import OpenAI from 'openai';
+import { z } from 'zod';
+import { runBackgroundResponse, type BackgroundResponseDeps } from '../activities/background-response';
+import type { PollSettings } from '../src/config';
+import type { BackgroundRequest, BackgroundResult } from '../src/schemas/background-response';
+import { startSimulator, type RunningSimulator } from '../src/simulator';
+
+/**
+ * The background-response activity in an activity context (MockActivityEnvironment) against the real
+ * simulator over HTTP: what it asks the provider to do, what it returns, and what a retry resumes.
+ */
+
+const poll: PollSettings = { initialMs: 20, maxMs: 80, factor: 1.5, queuedDeadlineMs: 5_000 };
+let sim: RunningSimulator;
+let deps: BackgroundResponseDeps;
+
+beforeAll(async () => {
+  sim = await startSimulator({ latencyMs: 150, jitter: 0 });
+  deps = {
+    openai: new OpenAI({ apiKey: 'sim-key', baseURL: sim.baseURL, maxRetries: 0, timeout: 2_000 }),
+    poll,
+  };
+});
+afterAll(() => sim.close());
+beforeEach(() => sim.reset());
+
+const request = (overrides: Partial<BackgroundRequest> = {}): BackgroundRequest => ({
+  step: 'test step',
+  model: 'gpt-5.2',
+  modelSetting: 'models.researcher',
+  input: 'How do consensus algorithms handle network partitions?',
+  ...overrides,
+});
+
+/** Runs the activity, recording every heartbeat it sends. */
+async function run(
+  req: BackgroundRequest,
+  info: ConstructorParameters<typeof MockActivityEnvironment>[0] = {},
+  onHeartbeat?: (details: unknown, env: MockActivityEnvironment) => void,
+): Promise<{ result?: BackgroundResult; error?: unknown; heartbeats: unknown[] }> {
+  const env = new MockActivityEnvironment(info);
+  const heartbeats: unknown[] = [];
+  env.on('heartbeat', (d: unknown) => {
+    heartbeats.push(d);
+    onHeartbeat?.(d, env);
+  });
+  try {
+    return { result: await env.run(runBackgroundResponse, deps, req), heartbeats };
+  } catch (error) {
+    return { error, heartbeats };
+  }
+}
+
+function expectFailure(error: unknown, type: string, retryable: boolean): ApplicationFailure {
+  expect(error).toBeInstanceOf(ApplicationFailure);
+  const failure = error as ApplicationFailure;
+  expect(failure.type).toBe(type);
+  expect(failure.nonRetryable).toBe(!retryable);
+  return failure;
+}
+
+test('creates one background response, heartbeats its id first, polls to the end and extracts the answer', async () => {
+  const { result, heartbeats } = await run(request({ reasoningEffort: 'high', instructions: 'Be brief.' }));
+  expect(result).toBeDefined();
+  expect(result!.status).toBe('completed');
+  expect(result!.outputText.length).toBeGreaterThan(20);
+  expect(result!.usage.inputTokens).toBeGreaterThan(0);
+  expect(result!.usage.reasoningTokens).toBeGreaterThan(0);
+  expect(result!.timings.polls).toBeGreaterThan(0);
+  expect(result!.timings.resumed).toBe(false);
+  expect(heartbeats[0]).toMatchObject({ responseId: result!.responseId, polls: 0 });
+
+  const stats = sim.stats();
+  expect(stats.created).toBe(1);
+  expect(stats.responses[result!.responseId]?.reasoningEffort).toBe('high');
+  // What the provider was asked: background, stored, our instructions.
+  expect(sim.requestBody(result!.responseId)).toMatchObject({
+    background: true,
+    store: true,
+    model: 'gpt-5.2',
+    instructions: 'Be brief.',
+    reasoning: { effort: 'high' },
+  });
+});
+
+test('structured output comes back parsed and valid for the schema asked for', async () => {
+  const plan = z.object({
+    questions: z
+      .array(z.object({ question: z.string(), rationale: z.string(), searchHints: z.array(z.string()) }))
+      .min(1)
+      .max(5),
+  });
+  const { result } = await run(
+    request({
+      outputSchema: { name: 'research_plan', schema: z.toJSONSchema(plan) as Record<string, unknown> },
+    }),
+  );
+  expect(result!.parseError).toBeUndefined();
+  expect(() => plan.parse(result!.parsed)).not.toThrow();
+  expect(sim.stats().responses[result!.responseId]?.formatName).toBe('research_plan');
+});
+
+test('web search returns citations that point at sources the search consulted', async () => {
+  const { result } = await run(request({ tools: [{ type: 'web_search', searchContextSize: 'low' }] }));
+  expect(result!.usage.webSearchCalls).toBeGreaterThan(0);
+  const consulted = new Set(result!.webSearches.flatMap((s) => s.sources));
+  expect(result!.citations.length).toBeGreaterThan(0);
+  for (const c of result!.citations) {
+    expect(consulted.has(c.url)).toBe(true);
+    expect(result!.outputText.slice(c.startIndex, c.endIndex)).toContain(new URL(c.url).hostname);
+  }
+  expect(sim.requestBody(result!.responseId)).toMatchObject({ include: ['web_search_call.action.sources'] });
+});
+
+test('a retried attempt resumes the response from the heartbeat details and creates nothing new', async () => {
+  // The first attempt created a response and heartbeated its id, then its worker died.
+  const created = await deps.openai.responses.create({
+    model: 'gpt-5.2',
+    input: 'x',
+    background: true,
+    store: true,
+  });
+  const { result, heartbeats } = await run(request(), {
+    attempt: 2,
+    heartbeatDetails: { responseId: created.id, createdAtMs: Date.now(), polls: 3 },
+  });
+  expect(result!.responseId).toBe(created.id);
+  expect(result!.timings.resumed).toBe(true);
+  expect(sim.stats().created).toBe(1);
+  expect(heartbeats.every((h) => (h as { responseId: string }).responseId === created.id)).toBe(true);
+});
+
+test('cancelling the activity cancels the response at the provider', async () => {
+  sim.configure({ latencyMs: 60_000 });
+  const { error } = await run(request(), {}, (details, env) => {
+    if ((details as { polls: number }).polls === 1) env.cancel('CANCELLED');
+  });
+  expect(error).toBeInstanceOf(CancelledFailure);
+  const stats = sim.stats();
+  expect(stats.created).toBe(1);
+  expect(stats.cancelled).toBe(1);
+  expect(Object.values(stats.responses)[0]?.status).toBe('cancelled');
+});
+
+test('a timed-out attempt leaves its response running for the next attempt to resume', async () => {
+  sim.configure({ latencyMs: 60_000 });
+  const { error } = await run(request(), {}, (details, env) => {
+    if ((details as { polls: number }).polls === 1)
+      env.cancel('TIMED_OUT', new ActivityCancellationDetails({ timedOut: true }));
+  });
+  expect(error).toBeDefined();
+  expect(sim.stats().cancelled).toBe(0);
+  expect(sim.stats().inFlight).toBe(1);
+});
+
+describe('failures are classified', () => {
+  test('a wrong API key fails at once and names OPENAI_API_KEY', async () => {
+    sim.configure({ apiKey: 'the-right-key' });
+    const { error } = await run(request());
+    const failure = expectFailure(error, 'OpenAIAuthenticationError', false);
+    expect(failure.message).toContain('OPENAI_API_KEY');
+    expect(sim.stats().created).toBe(0);
+  });
+
+  test('an unknown model fails at once and names the setting to change', async () => {
+    const { error } = await run(request({ model: 'gpt-retired' }));
+    const failure = expectFailure(error, 'OpenAIModelNotFound', false);
+    expect(failure.message).toContain('models.researcher');
+    expect(failure.message).toContain('gpt-retired');
+  });
+
+  test('an invalid request is not retried', async () => {
+    const { error } = await run(request({ previousResponseId: 'resp_doesnotexist' }));
+    expectFailure(error, 'OpenAIInvalidRequest', false);
+  });
+
+  test('a rate limit is retryable after the delay the provider asked for', async () => {
+    sim.configure({ faults: { retryAfterSeconds: 7, script: [{ fault: 'rateLimit', on: 'create' }] } });
+    const { error } = await run(request());
+    const failure = expectFailure(error, 'OpenAIRateLimited', true);
+    expect(failure.nextRetryDelay).toBe(7000);
+    expect(sim.stats().created).toBe(0);
+  });
+
+  test.each([
+    ['serverError', 'OpenAIServerError'],
+    ['unavailable', 'OpenAIServerError'],
+    ['reset', 'OpenAIConnectionError'],
+  ] as const)('%s on create is retryable (%s)', async (fault, type) => {
+    sim.configure({ faults: { script: [{ fault, on: 'create' }] } });
+    const { error } = await run(request());
+    expectFailure(error, type, true);
+  });
+
+  test('a poll that hangs is cut by the request timeout and retried by the client, then completes', async () => {
+    sim.configure({ faults: { script: [{ fault: 'hang', on: 'retrieve' }] } });
+    const { result } = await run(request());
+    expect(result!.status).toBe('completed');
+    expect(sim.stats().created).toBe(1);
+  });
+
+  test('a failed response is retryable, and the retry creates a fresh one', async () => {
+    sim.configure({ faults: { script: [{ fault: 'failed', on: 'create' }] } });
+    const first = await run(request());
+    expectFailure(first.error, 'ResponseFailed', true);
+    const second = await run(request(), { attempt: 2, heartbeatDetails: first.heartbeats.at(-1) });
+    expect(second.result!.status).toBe('completed');
+    expect(sim.stats().created).toBe(2);
+  });
+
+  test('an incomplete response is returned with its reason for the caller to decide', async () => {
+    sim.configure({ faults: { script: [{ fault: 'incomplete', on: 'create' }] } });
+    const { result } = await run(request());
+    expect(result!.status).toBe('incomplete');
+    expect(result!.incompleteReason).toBe('max_output_tokens');
+  });
+
+  test('a response stuck in the queue is cancelled past the deadline; the retry starts afresh', async () => {
+    deps.poll = { ...poll, queuedDeadlineMs: 300 };
+    try {
+      sim.configure({ faults: { script: [{ fault: 'stuckQueued', on: 'create' }] } });
+      const first = await run(request());
+      expectFailure(first.error, 'ResponseStuckQueued', true);
+      expect(sim.stats().cancelled).toBe(1);
+      const second = await run(request(), { attempt: 2, heartbeatDetails: first.heartbeats.at(-1) });
+      expect(second.result!.status).toBe('completed');
+      expect(sim.stats().created).toBe(2);
+    } finally {
+      deps.poll = poll;
+    }
+  });
+
+  test('bad activity input is rejected naming the field', async () => {
+    const { error } = await run({ ...request(), model: '' });
+    const failure = expectFailure(error, 'InvalidActivityInput', false);
+    expect(failure.message).toContain('model');
+  });
+});
