@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.tools/', '.data/', 'coverage/', 'jest.config.js'] },
+  { ignores: ['node_modules/', 'dist/', '.tools/', '.data/', 'coverage/', 'jest.config.js', 'test/.tmp/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -19,8 +19,31 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['@temporalio/activity', '@temporalio/client', '@temporalio/worker', '@temporalio/testing'], message: 'Not allowed in workflow code.' },
-            { group: ['node:*', 'fs', 'path', 'http', 'https', 'child_process', 'openai', '../activities/*', '../src/openai/*', '../src/simulator/*'], message: 'Workflows must stay deterministic: do I/O in activities.', allowTypeImports: true },
+            {
+              group: [
+                '@temporalio/activity',
+                '@temporalio/client',
+                '@temporalio/worker',
+                '@temporalio/testing',
+              ],
+              message: 'Not allowed in workflow code.',
+            },
+            {
+              group: [
+                'node:*',
+                'fs',
+                'path',
+                'http',
+                'https',
+                'child_process',
+                'openai',
+                '../activities/*',
+                '../src/openai/*',
+                '../src/simulator/*',
+              ],
+              message: 'Workflows must stay deterministic: do I/O in activities.',
+              allowTypeImports: true,
+            },
           ],
         },
       ],

@@ -165,7 +165,12 @@ async function retrieveOrUndefined(openai: OpenAI, id: string, ctx: Context): Pr
  * Cancel at the provider when the workflow asked for it (or `always`). A timed-out or orphaned attempt
  * leaves the response running: the next attempt resumes it rather than paying again.
  */
-async function cancelAtProvider(openai: OpenAI, id: string, ctx: Context, onlyIfRequested = true): Promise<void> {
+async function cancelAtProvider(
+  openai: OpenAI,
+  id: string,
+  ctx: Context,
+  onlyIfRequested = true,
+): Promise<void> {
   const details = ctx.cancellationDetails;
   if (onlyIfRequested && details && !details.cancelRequested) return;
   try {

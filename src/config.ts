@@ -1,9 +1,14 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { DEFAULT_PRICES, mergePrices, type PriceOverride, type PriceTable } from './pricing';
+import type { ResearchRole } from './schemas/research';
 
 /**
  * Settings from the environment, validated once at start. The schema is keyed by the variable names
  * themselves, so every error names the variable to fix.
  */
+
+export const DEFAULT_MODEL = 'gpt-5.2';
 
 const intFromEnv = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
 
@@ -22,7 +27,9 @@ const envSchema = z.object({
         'OPENAI_BASE_URL=http://127.0.0.1:8787/v1 OPENAI_API_KEY=sim-key (start it with `deep-research simulator`).',
     })
     .min(1, 'OPENAI_API_KEY is empty'),
-  OPENAI_BASE_URL: z.url({ error: 'OPENAI_BASE_URL must be a URL such as https://api.openai.com/v1' }).optional(),
+  OPENAI_BASE_URL: z
+    .url({ error: 'OPENAI_BASE_URL must be a URL such as https://api.openai.com/v1' })
+    .optional(),
   OPENAI_ORG_ID: z.string().min(1).optional(),
   OPENAI_PROJECT_ID: z.string().min(1).optional(),
   /** Per HTTP request to the provider; polls are short, so a hung request is cut long before a heartbeat times out. */
@@ -32,6 +39,12 @@ const envSchema = z.object({
   DEEP_RESEARCH_POLL_FACTOR: z.coerce.number().min(1).max(4).default(1.5),
   /** A response still queued after this long is cancelled and the attempt retried with a fresh one. */
   DEEP_RESEARCH_QUEUED_DEADLINE_MS: intFromEnv(10 * 60_000, 100),
+  /** Models used when a research input does not choose one (the seed uses gpt-5.2). */
+  DEEP_RESEARCH_PLANNER_MODEL: z.string().min(1).default(DEFAULT_MODEL),
+  DEEP_RESEARCH_RESEARCHER_MODEL: z.string().min(1).default(DEFAULT_MODEL),
+  DEEP_RESEARCH_WRITER_MODEL: z.string().min(1).default(DEFAULT_MODEL),
+  /** A JSON price table merged over the built-in one (src/pricing.ts), for new models or new prices. */
+  DEEP_RESEARCH_PRICES_FILE: z.string().min(1).optional(),
 });
 
 export interface OpenAISettings {
@@ -61,6 +74,8 @@ export interface WorkerSettings {
   openai: OpenAISettings;
   poll: PollSettings;
   maxConcurrentActivities: number;
+  models: Record<ResearchRole, string>;
+  prices: PriceTable;
 }
 
 export class ConfigError extends Error {
@@ -129,5 +144,27 @@ export function loadWorkerSettings(env: NodeJS.ProcessEnv = process.env): Worker
       queuedDeadlineMs: e.DEEP_RESEARCH_QUEUED_DEADLINE_MS,
     },
     maxConcurrentActivities: e.DEEP_RESEARCH_MAX_CONCURRENT_ACTIVITIES,
+    models: {
+      planner: e.DEEP_RESEARCH_PLANNER_MODEL,
+      researcher: e.DEEP_RESEARCH_RESEARCHER_MODEL,
+      writer: e.DEEP_RESEARCH_WRITER_MODEL,
+    },
+    prices: e.DEEP_RESEARCH_PRICES_FILE ? loadPrices(e.DEEP_RESEARCH_PRICES_FILE) : DEFAULT_PRICES,
   };
+}
+
+function loadPrices(file: string): PriceTable {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(
+      `DEEP_RESEARCH_PRICES_FILE: cannot read ${file} as JSON: ${(error as Error).message}`,
+    );
+  }
+  try {
+    return mergePrices(DEFAULT_PRICES, raw as PriceOverride);
+  } catch (error) {
+    throw new ConfigError(`DEEP_RESEARCH_PRICES_FILE (${file}): ${(error as Error).message}`);
+  }
 }

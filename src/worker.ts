@@ -2,6 +2,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities } from '../activities';
 import type { WorkerSettings } from './config';
 import { createOpenAIClient } from './openai/client';
+import { isSimulator } from './openai/detect-simulator';
 import { connectWorker } from './temporal/connection';
 
 /**
@@ -13,11 +14,23 @@ export interface CreateWorkerOptions {
   connection?: NativeConnection;
   /** A prebuilt workflow bundle (tests); otherwise workflows/ is bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Whether the provider is the built-in simulator; asked of the provider when not given. */
+  simulated?: boolean;
 }
 
-export async function createWorker(settings: WorkerSettings, options: CreateWorkerOptions = {}): Promise<Worker> {
+export async function createWorker(
+  settings: WorkerSettings,
+  options: CreateWorkerOptions = {},
+): Promise<Worker> {
   const connection = options.connection ?? (await connectWorker(settings.temporal));
-  const openai = createOpenAIClient(settings.openai);
+  const simulated = options.simulated ?? (await isSimulator(settings.openai));
+  const activities = createActivities({
+    openai: createOpenAIClient(settings.openai),
+    poll: settings.poll,
+    models: settings.models,
+    prices: settings.prices,
+    simulated,
+  });
   return Worker.create({
     connection,
     namespace: settings.temporal.namespace,
@@ -25,7 +38,7 @@ export async function createWorker(settings: WorkerSettings, options: CreateWork
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),
-    activities: createActivities({ openai, poll: settings.poll }),
+    activities,
     maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivities,
   });
 }

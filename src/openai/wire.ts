@@ -70,7 +70,9 @@ export function toCreateParams(request: ParsedBackgroundRequest): CreateParams {
     ...(request.previousResponseId ? { previous_response_id: request.previousResponseId } : {}),
     ...(request.maxOutputTokens ? { max_output_tokens: request.maxOutputTokens } : {}),
     ...(request.maxToolCalls ? { max_tool_calls: request.maxToolCalls } : {}),
-    ...(request.metadata ? { metadata: Object.fromEntries(Object.entries(request.metadata).slice(0, 16)) } : {}),
+    ...(request.metadata
+      ? { metadata: Object.fromEntries(Object.entries(request.metadata).slice(0, 16)) }
+      : {}),
   };
 }
 

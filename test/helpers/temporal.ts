@@ -1,0 +1,56 @@
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import type { WorkerSettings } from '../../src/config';
+import { DEFAULT_PRICES } from '../../src/pricing';
+import { createWorker } from '../../src/worker';
+
+/** Connections to the test run's dev server (started by test/global-setup.ts) and workers on it. */
+
+let runtimeInstalled = false;
+function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+}
+
+export function testAddress(): string {
+  const address = process.env.TEST_TEMPORAL_ADDRESS;
+  if (!address)
+    throw new Error('TEST_TEMPORAL_ADDRESS is not set: run the tests through jest (global setup).');
+  return address;
+}
+
+export async function testClient(): Promise<Client> {
+  const connection = await Connection.connect({ address: testAddress() });
+  return new Client({ connection });
+}
+
+/** Worker settings for a test: its own task queue, the simulator as provider, fast polling. */
+export function testWorkerSettings(
+  simBaseURL: string,
+  overrides: Partial<WorkerSettings> = {},
+): WorkerSettings {
+  return {
+    temporal: { address: testAddress(), namespace: 'default', taskQueue: `test-${randomUUID()}` },
+    openai: { apiKey: 'sim-key', baseURL: simBaseURL, requestTimeoutMs: 5_000 },
+    poll: { initialMs: 20, maxMs: 100, factor: 1.5, queuedDeadlineMs: 10_000 },
+    maxConcurrentActivities: 200,
+    models: { planner: 'gpt-5.2', researcher: 'gpt-5-mini', writer: 'gpt-5.2' },
+    prices: DEFAULT_PRICES,
+    ...overrides,
+  };
+}
+
+export async function testWorker(
+  settings: WorkerSettings,
+): Promise<{ worker: Worker; connection: NativeConnection }> {
+  quietRuntime();
+  const connection = await NativeConnection.connect({ address: settings.temporal.address });
+  const codePath = process.env.TEST_WORKFLOW_BUNDLE;
+  const worker = await createWorker(settings, {
+    connection,
+    ...(codePath ? { workflowBundle: { codePath } } : {}),
+  });
+  return { worker, connection };
+}
