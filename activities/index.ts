@@ -1,17 +1,31 @@
-import { runBackgroundResponse, type BackgroundResponseDeps } from './background-response';
-import type { BackgroundRequest, BackgroundResult } from '../src/schemas/background-response';
+import { runBackgroundResponse } from './background-response';
+import {
+  findGaps,
+  planResearch,
+  searchWeb,
+  writeReport,
+  type GapsInput,
+  type PlanInput,
+  type ReportInput,
+  type ResearchDeps,
+  type SearchInput,
+} from './research';
+import type { BackgroundRequest } from '../src/schemas/background-response';
 
 /**
- * Everything the worker registers as activities. Dependencies (the OpenAI client, poll settings) are
- * injected, so tests and benchmarks can hand in a client pointed at the simulator.
+ * Everything the worker registers as activities. Dependencies (the OpenAI client, poll settings, model
+ * defaults, prices) are injected, so tests and benchmarks can hand in a client pointed at the simulator.
  */
-export type ActivityDeps = BackgroundResponseDeps;
+export type ActivityDeps = ResearchDeps;
 
 export function createActivities(deps: ActivityDeps) {
   return {
     /** One background response, created once, polled to the end, extracted. */
-    runBackgroundResponse: (request: BackgroundRequest): Promise<BackgroundResult> =>
-      runBackgroundResponse(deps, request),
+    runBackgroundResponse: (request: BackgroundRequest) => runBackgroundResponse(deps, request),
+    planResearch: (input: PlanInput) => planResearch(deps, input),
+    searchWeb: (input: SearchInput) => searchWeb(deps, input),
+    findGaps: (input: GapsInput) => findGaps(deps, input),
+    writeReport: (input: ReportInput) => writeReport(deps, input),
   };
 }
 

@@ -1,7 +1,20 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander';
+import { InvalidResearchInputError } from '../client';
 import { ConfigError, loadWorkerSettings } from '../config';
+import { runSimulatorFromCli } from '../simulator';
+import { runDevServerFromCli } from '../temporal/dev-server';
 import { createWorker } from '../worker';
+import {
+  cancelCommand,
+  finishCommand,
+  listCommand,
+  resultCommand,
+  runCommand,
+  startCommand,
+  statusCommand,
+} from './research-commands';
+import { addResearchOptions } from './research-input';
 
 /** `deep-research`: the project's command line. Each command is a few lines that call into src/. */
 
@@ -25,6 +38,65 @@ const program = new Command('deep-research')
   .description('Deep research on Temporal with the OpenAI Responses API in background mode')
   .showHelpAfterError();
 
+addResearchOptions(
+  program
+    .command('run')
+    .description('research a question end to end: live progress, then the cited report')
+    .argument('<question>', 'what to research'),
+)
+  .option('--out <file>', 'write the Markdown report to this file')
+  .option('--json', 'print the whole result as JSON on stdout')
+  .option('--simulate', 'use the built-in Responses API simulator instead of OpenAI (no key, no cost)')
+  .option(
+    '--sim-latency-ms <ms>',
+    'with --simulate: how long each simulated response takes',
+    integer('--sim-latency-ms', 0),
+  )
+  .action(runCommand);
+
+addResearchOptions(
+  program
+    .command('start')
+    .description('start a research and return its workflow id at once (a worker must be running)')
+    .argument('<question>', 'what to research'),
+)
+  .option('--json', 'print {"workflowId": …}')
+  .action(startCommand);
+
+program
+  .command('status')
+  .description('show a research run’s progress')
+  .argument('<workflow-id>')
+  .option('--json', 'print the progress as JSON')
+  .action(statusCommand);
+
+program
+  .command('result')
+  .description('wait for a research run’s report')
+  .argument('<workflow-id>')
+  .option('--out <file>', 'write the Markdown report to this file')
+  .option('--json', 'print the whole result as JSON')
+  .action(resultCommand);
+
+program
+  .command('cancel')
+  .description('cancel a research run and every response it has in flight')
+  .argument('<workflow-id>')
+  .action(cancelCommand);
+
+program
+  .command('finish')
+  .description('stop researching now and write the report from what has been found')
+  .argument('<workflow-id>')
+  .action(finishCommand);
+
+program
+  .command('list')
+  .description('list recent research runs')
+  .option('--limit <n>', 'how many', integer('--limit', 1, 1000), 20)
+  .option('--json', 'print as JSON')
+  .action(listCommand);
+
 program
   .command('worker')
   .description('run a worker for the deep-research task queue (configured from the environment)')
@@ -47,7 +119,6 @@ program
   .option('--jitter <fraction>', 'latency varies by ± this fraction', fraction, 0.2)
   .option('--api-key <key>', 'accept only this bearer key (default: any non-empty key)')
   .action(async (opts: { port: number; latencyMs: number; jitter: number; apiKey?: string }) => {
-    const { runSimulatorFromCli } = await import('../simulator');
     await runSimulatorFromCli(opts);
   });
 
@@ -60,12 +131,16 @@ program
   .option('--memory', 'keep nothing: an in-memory server')
   .action(async (opts: { port: number; uiPort?: number; db?: string; memory?: boolean }) => {
     if (opts.db && opts.memory) throw new InvalidArgumentError('choose --db FILE or --memory, not both');
-    const { runDevServerFromCli } = await import('../temporal/dev-server');
     await runDevServerFromCli(opts);
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof InvalidArgumentError) {
+  if (error instanceof InvalidResearchInputError) {
+    console.error(`Invalid research input:\n${error.problems.map((p) => `- ${p}`).join('\n')}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (error instanceof ConfigError || error instanceof InvalidArgumentError || error instanceof Error) {
     console.error(error.message);
   } else {
     console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));

@@ -1,0 +1,321 @@
+import { Context } from '@temporalio/activity';
+import { z } from 'zod';
+import { clip, factsFromAnswer, mergeFinding, sourcesFromAnswer, stripCitations } from '../src/findings';
+import { costOfUsage, type PriceTable } from '../src/pricing';
+import { gapsPrompt } from '../src/prompts/gaps';
+import { planPrompt, planRepairPrompt } from '../src/prompts/plan';
+import { reportPrompt } from '../src/prompts/report';
+import { searchPrompt } from '../src/prompts/search';
+import { checkCitations, numberSources, renderReport } from '../src/report';
+import type {
+  BackgroundRequest,
+  BackgroundResult,
+  ReasoningEffort,
+} from '../src/schemas/background-response';
+import {
+  gapAnalysisSchema,
+  researchPlanSchema,
+  type Finding,
+  type GapAnalysis,
+  type KeyFact,
+  type NumberedSource,
+  type ResearchPlan,
+  type ResearchRole,
+  type Source,
+  type StepOutcome,
+  type StoppedBy,
+} from '../src/schemas/research';
+import { runBackgroundResponse, type BackgroundResponseDeps } from './background-response';
+
+/**
+ * The research steps. Each is one background response (durable, resumable: see background-response.ts)
+ * plus the work around it: the prompt, validating the model's output with zod, and cost. They return
+ * extracted data only; what happens next is the workflow's decision.
+ */
+
+export interface ResearchDeps extends BackgroundResponseDeps {
+  /** Models used when the run does not choose one: configuration, not code. */
+  models: Record<ResearchRole, string>;
+  prices: PriceTable;
+  /** True when the provider is the built-in simulator: the report says so. */
+  simulated: boolean;
+}
+
+interface ModelChoice {
+  model?: string;
+  reasoningEffort?: ReasoningEffort;
+}
+
+async function runStep(
+  deps: ResearchDeps,
+  role: ResearchRole,
+  choice: ModelChoice,
+  request: Omit<BackgroundRequest, 'model' | 'modelSetting'>,
+): Promise<{ answer: BackgroundResult; step: StepOutcome }> {
+  const model = choice.model ?? deps.models[role];
+  const modelSetting = choice.model
+    ? `models.${role} in the research input`
+    : `DEEP_RESEARCH_${role.toUpperCase()}_MODEL on the worker (or models.${role} in the research input)`;
+  const workflow = Context.current().info.workflowExecution;
+  const answer = await runBackgroundResponse(deps, {
+    ...request,
+    model,
+    modelSetting,
+    // Lets a provider's dashboard and logs be matched with the Temporal run (no secrets here).
+    metadata: { temporal_workflow_id: (workflow?.workflowId ?? '').slice(0, 512), research_role: role },
+    ...(choice.reasoningEffort && !request.reasoningEffort
+      ? { reasoningEffort: choice.reasoningEffort }
+      : {}),
+  });
+  const cost = costOfUsage(deps.prices, model, answer.usage);
+  return {
+    answer,
+    step: {
+      responseId: answer.responseId,
+      model,
+      usage: answer.usage,
+      costUsd: cost.usd,
+      priced: cost.priced,
+    },
+  };
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.join('.') || '(answer)'}: ${i.message}`)
+    .join('; ');
+}
+
+/** Parses structured output with its zod schema; a reason instead of a value when it does not fit. */
+function parseStructured<T>(schema: z.ZodType<T>, answer: BackgroundResult): { value?: T; invalid?: string } {
+  if (answer.status === 'incomplete')
+    return { invalid: `the answer was cut off (${answer.incompleteReason})` };
+  if (answer.parseError) return { invalid: answer.parseError };
+  const parsed = schema.safeParse(answer.parsed);
+  return parsed.success ? { value: parsed.data } : { invalid: describeIssues(parsed.error) };
+}
+
+function jsonSchema(name: string, schema: z.ZodType): { name: string; schema: Record<string, unknown> } {
+  return { name, schema: z.toJSONSchema(schema, { target: 'draft-7' }) as Record<string, unknown> };
+}
+
+// ---- plan ------------------------------------------------------------------------------------------
+
+export interface PlanInput extends ModelChoice {
+  question: string;
+  maxQuestions: number;
+  /** Set when the previous plan did not validate: the planner is asked to repair it. */
+  repair?: { responseId: string; problem: string };
+}
+
+export interface PlanOutput {
+  plan?: ResearchPlan;
+  invalid?: string;
+  step: StepOutcome;
+}
+
+export async function planResearch(deps: ResearchDeps, input: PlanInput): Promise<PlanOutput> {
+  const prompt = planPrompt(input.question, input.maxQuestions);
+  const { answer, step } = await runStep(deps, 'planner', input, {
+    step: input.repair ? 'plan (repair)' : 'plan',
+    instructions: prompt.instructions,
+    input: input.repair ? planRepairPrompt(input.repair.problem, input.maxQuestions) : prompt.input,
+    ...(input.repair ? { previousResponseId: input.repair.responseId } : {}),
+    reasoningEffort: input.reasoningEffort ?? 'high',
+    outputSchema: jsonSchema('research_plan', researchPlanSchema),
+  });
+  const { value, invalid } = parseStructured(researchPlanSchema, answer);
+  if (!value) return { invalid: invalid ?? 'no plan', step };
+  // Keep the plan within what the run asked for, without duplicates.
+  const seen = new Set<string>();
+  const questions = value.questions.filter((q) => {
+    const key = q.question.trim().toLowerCase();
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return { plan: { questions: questions.slice(0, input.maxQuestions) }, step };
+}
+
+// ---- search ----------------------------------------------------------------------------------------
+
+export interface SearchInput extends ModelChoice {
+  overallQuestion: string;
+  question: string;
+  queries: string[];
+  round: number;
+  knownSoFar?: string;
+  searchContextSize?: 'low' | 'medium' | 'high';
+  allowedDomains?: string[];
+}
+
+export interface SearchOutput {
+  summary: string;
+  keyFacts: KeyFact[];
+  sources: Source[];
+  incomplete?: string;
+  step: StepOutcome;
+}
+
+export async function searchWeb(deps: ResearchDeps, input: SearchInput): Promise<SearchOutput> {
+  const prompt = searchPrompt(input);
+  const { answer, step } = await runStep(deps, 'researcher', input, {
+    step: `search: ${input.queries[0] ?? input.question}`,
+    instructions: prompt.instructions,
+    input: prompt.input,
+    tools: [
+      {
+        type: 'web_search',
+        ...(input.searchContextSize ? { searchContextSize: input.searchContextSize } : {}),
+        ...(input.allowedDomains?.length ? { allowedDomains: input.allowedDomains } : {}),
+      },
+    ],
+    reasoningEffort: input.reasoningEffort ?? 'medium',
+  });
+  const round = {
+    summary: stripCitations(answer) || (answer.refusal ? `No answer: ${answer.refusal}` : ''),
+    keyFacts: factsFromAnswer(answer),
+    sources: sourcesFromAnswer(answer),
+  };
+  // Bounded like a merged finding, so one verbose round cannot bloat the history.
+  const bounded = mergeFinding({ summary: '', keyFacts: [], sources: [] }, round);
+  return {
+    ...bounded,
+    ...(answer.status === 'incomplete' ? { incomplete: answer.incompleteReason ?? 'incomplete' } : {}),
+    step,
+  };
+}
+
+// ---- follow-up -------------------------------------------------------------------------------------
+
+export interface GapsInput extends ModelChoice {
+  overallQuestion: string;
+  question: string;
+  summary: string;
+  keyFacts: KeyFact[];
+  roundsLeft: number;
+}
+
+export interface GapsOutput {
+  analysis?: GapAnalysis;
+  invalid?: string;
+  step: StepOutcome;
+}
+
+export async function findGaps(deps: ResearchDeps, input: GapsInput): Promise<GapsOutput> {
+  const prompt = gapsPrompt({ ...input, facts: input.keyFacts.map((f) => f.text) });
+  const { answer, step } = await runStep(deps, 'researcher', input, {
+    step: 'follow-up',
+    instructions: prompt.instructions,
+    input: prompt.input,
+    reasoningEffort: input.reasoningEffort ?? 'low',
+    outputSchema: jsonSchema('research_gaps', gapAnalysisSchema),
+  });
+  const { value, invalid } = parseStructured(gapAnalysisSchema, answer);
+  return value ? { analysis: value, step } : { invalid: invalid ?? 'no analysis', step };
+}
+
+// ---- synthesis -------------------------------------------------------------------------------------
+
+/** Findings are cut to fit this many characters (~12k tokens) so the writer's prompt always fits. */
+export const MAX_FINDINGS_CHARS = 48_000;
+
+export interface ReportInput extends ModelChoice {
+  question: string;
+  findings: Finding[];
+  stoppedBy?: StoppedBy;
+}
+
+export interface ReportOutput {
+  markdown: string;
+  sources: NumberedSource[];
+  invalidCitationsRemoved: number;
+  simulated: boolean;
+  step?: StepOutcome;
+}
+
+/** Findings as prompt text, each fact carrying its global [n] markers, cut to a fair share of the budget. */
+function boundFindings(findings: Finding[], sources: NumberedSource[]) {
+  const numberOf = new Map(sources.map((s) => [s.url, s.n]));
+  const share = Math.floor(MAX_FINDINGS_CHARS / Math.max(1, findings.length));
+  return findings.map((f) => {
+    let budget = share - f.question.length;
+    const summary = clip(f.summary, Math.max(200, Math.floor(budget / 2)));
+    budget -= summary.length;
+    const facts: string[] = [];
+    for (const fact of f.keyFacts) {
+      const markers = fact.urls.flatMap((u) => (numberOf.has(u) ? [`[${numberOf.get(u)}]`] : [])).join('');
+      const line = `${fact.text} ${markers}`.trim();
+      if (line.length > budget) break;
+      budget -= line.length;
+      facts.push(line);
+    }
+    return { question: f.question, summary, facts };
+  });
+}
+
+export async function writeReport(deps: ResearchDeps, input: ReportInput): Promise<ReportOutput> {
+  const usable = input.findings.filter((f) => f.status === 'completed' || f.summary);
+  const failed = input.findings.filter((f) => f.status === 'failed').map((f) => f.question);
+  const sources = numberSources(usable.map((f) => f.sources));
+  const findingTexts = boundFindings(usable, sources);
+  if (!usable.length) {
+    // Nothing was found (stopped before any question finished): say so without paying a writer.
+    const body = `# ${input.question}\n\nNo research question was completed, so there are no findings to report.`;
+    return {
+      markdown: renderReport({
+        question: input.question,
+        body,
+        cited: [],
+        invalidRemoved: 0,
+        simulated: deps.simulated,
+        ...(input.stoppedBy ? { stoppedBy: input.stoppedBy } : {}),
+        ...(failed.length ? { failedQuestions: failed } : {}),
+      }),
+      sources: [],
+      invalidCitationsRemoved: 0,
+      simulated: deps.simulated,
+    };
+  }
+  const prompt = reportPrompt({
+    question: input.question,
+    findings: findingTexts,
+    sources,
+    stoppedEarly: input.stoppedBy !== undefined,
+  });
+  const { answer, step } = await runStep(deps, 'writer', input, {
+    step: 'synthesize',
+    instructions: prompt.instructions,
+    input: prompt.input,
+    reasoningEffort: input.reasoningEffort ?? 'high',
+  });
+  // A refusal or an empty answer still yields a report: the findings themselves, cited.
+  const body = answer.outputText.trim()
+    ? answer.outputText
+    : [
+        `# ${input.question}`,
+        `_The writer model returned no report${answer.refusal ? ` (refusal: ${answer.refusal})` : ''}; ` +
+          'these are the findings as researched._',
+        ...findingTexts.map(
+          (f) => `## ${f.question}\n\n${f.summary}\n\n${f.facts.map((x) => `- ${x}`).join('\n')}`,
+        ),
+      ].join('\n\n');
+  const checked = checkCitations(body, sources);
+  const markdown = renderReport({
+    question: input.question,
+    body: checked.markdown,
+    cited: checked.cited,
+    invalidRemoved: checked.invalidRemoved,
+    simulated: deps.simulated,
+    ...(input.stoppedBy ? { stoppedBy: input.stoppedBy } : {}),
+    ...(failed.length ? { failedQuestions: failed } : {}),
+  });
+  return {
+    markdown,
+    sources: checked.cited,
+    invalidCitationsRemoved: checked.invalidRemoved,
+    simulated: deps.simulated,
+    step,
+  };
+}

@@ -1,0 +1,183 @@
+import { z } from 'zod';
+import { reasoningEffortSchema, searchContextSizeSchema, usageSchema } from './background-response';
+
+/**
+ * The research's data shapes, one source of truth for workflows, activities, the CLI and the client.
+ * Pure (no I/O): safe inside workflow code.
+ */
+
+const modelId = z
+  .string()
+  .trim()
+  .min(1, 'must be a model id such as "gpt-5.2"')
+  .max(100)
+  .regex(/^[\w.:/-]+$/, 'must be a model id such as "gpt-5.2"');
+
+const domain = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$/, 'must be a domain name such as "arxiv.org"');
+
+export const researchInputSchema = z.strictObject({
+  question: z
+    .string({ error: 'question is required: the topic or question to research' })
+    .trim()
+    .min(3, 'question is too short: ask a real question (3 to 4000 characters)')
+    .max(4000, 'question is too long: at most 4000 characters; put background in the question briefly'),
+  maxQuestions: z.number().int().min(1).max(12).default(4),
+  depth: z.number().int().min(0).max(3).default(1),
+  models: z
+    .strictObject({ planner: modelId.optional(), researcher: modelId.optional(), writer: modelId.optional() })
+    .optional(),
+  reasoningEffort: reasoningEffortSchema.optional(),
+  budget: z
+    .strictObject({
+      maxCostUsd: z.number().positive().max(10_000).optional(),
+      maxTokens: z.number().int().positive().optional(),
+      deadlineMinutes: z
+        .number()
+        .positive()
+        .max(7 * 24 * 60)
+        .optional(),
+    })
+    .optional(),
+  searchContextSize: searchContextSizeSchema.optional(),
+  allowedDomains: z.array(domain).min(1).max(100).optional(),
+  /** How many questions are researched at once. */
+  concurrency: z.number().int().min(1).max(12).default(4),
+});
+export type ResearchInput = z.input<typeof researchInputSchema>;
+export type ResearchSettings = z.infer<typeof researchInputSchema>;
+
+export const researchRoleSchema = z.enum(['planner', 'researcher', 'writer']);
+export type ResearchRole = z.infer<typeof researchRoleSchema>;
+
+/** What the planner must return (structured output). */
+export const researchPlanSchema = z.strictObject({
+  questions: z
+    .array(
+      z.strictObject({
+        question: z.string().min(5).max(500),
+        rationale: z.string().min(1).max(1000),
+        searchHints: z.array(z.string().min(1).max(200)).max(5),
+      }),
+    )
+    .min(1)
+    .max(12),
+});
+export type ResearchPlan = z.infer<typeof researchPlanSchema>;
+export type PlannedQuestion = ResearchPlan['questions'][number];
+
+/** What a follow-up round must return: what is still missing and the queries to fill it. */
+export const gapAnalysisSchema = z.strictObject({
+  done: z.boolean(),
+  missing: z.array(z.string().min(1).max(300)).max(5),
+  followUpQueries: z.array(z.string().min(3).max(300)).max(3),
+});
+export type GapAnalysis = z.infer<typeof gapAnalysisSchema>;
+
+export const sourceSchema = z.strictObject({
+  url: z.string().min(1),
+  title: z.string(),
+});
+export type Source = z.infer<typeof sourceSchema>;
+
+export const numberedSourceSchema = sourceSchema.extend({ n: z.number().int().positive() });
+export type NumberedSource = z.infer<typeof numberedSourceSchema>;
+
+export const questionStatusSchema = z.enum([
+  'pending',
+  'researching',
+  'completed',
+  'failed',
+  'cancelled',
+  'skipped',
+]);
+export type QuestionStatus = z.infer<typeof questionStatusSchema>;
+
+/** A fact a search turned up, with the URLs that support it. */
+export const keyFactSchema = z.strictObject({ text: z.string(), urls: z.array(z.string()) });
+export type KeyFact = z.infer<typeof keyFactSchema>;
+
+/** One question's compact finding: what the child workflow returns. */
+export const findingSchema = z.strictObject({
+  n: z.number().int().positive(),
+  question: z.string(),
+  status: questionStatusSchema,
+  summary: z.string(),
+  keyFacts: z.array(keyFactSchema),
+  sources: z.array(sourceSchema),
+  rounds: z.number().int().nonnegative(),
+  usage: usageSchema,
+  costUsd: z.number().nonnegative(),
+  error: z.string().optional(),
+  stoppedBy: z.enum(['budget', 'deadline', 'finish']).optional(),
+});
+export type Finding = z.infer<typeof findingSchema>;
+
+export const stoppedBySchema = z.enum(['budget', 'deadline', 'finish']);
+export type StoppedBy = z.infer<typeof stoppedBySchema>;
+
+export const researchResultSchema = z.strictObject({
+  question: z.string(),
+  markdown: z.string(),
+  sources: z.array(numberedSourceSchema),
+  questions: z.array(
+    z.strictObject({
+      question: z.string(),
+      status: questionStatusSchema,
+      summary: z.string(),
+      sources: z.array(sourceSchema),
+    }),
+  ),
+  usage: usageSchema,
+  costUsd: z.number(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  stoppedBy: stoppedBySchema.optional(),
+  invalidCitationsRemoved: z.number().int().nonnegative(),
+  simulated: z.boolean().optional(),
+});
+export type ResearchResult = z.infer<typeof researchResultSchema>;
+
+export const researchPhaseSchema = z.enum([
+  'planning',
+  'researching',
+  'synthesizing',
+  'completed',
+  'failed',
+  'cancelled',
+]);
+export type ResearchPhase = z.infer<typeof researchPhaseSchema>;
+
+/** Answer of the `progress` query. */
+export const progressSchema = z.strictObject({
+  phase: researchPhaseSchema,
+  question: z.string(),
+  questions: z.array(
+    z.strictObject({
+      n: z.number().int(),
+      question: z.string(),
+      status: questionStatusSchema,
+      round: z.number().int().nonnegative(),
+      sources: z.number().int().nonnegative(),
+    }),
+  ),
+  usage: usageSchema,
+  costUsd: z.number(),
+  elapsedSeconds: z.number(),
+  stoppedBy: stoppedBySchema.optional(),
+});
+export type Progress = z.infer<typeof progressSchema>;
+
+/** What every research step reports besides its content: for cost, budgets and the Web UI. */
+export const stepOutcomeSchema = z.strictObject({
+  responseId: z.string(),
+  model: z.string(),
+  usage: usageSchema,
+  costUsd: z.number().nonnegative(),
+  /** False when the model is not in the price table and the cost is a conservative estimate. */
+  priced: z.boolean(),
+});
+export type StepOutcome = z.infer<typeof stepOutcomeSchema>;
