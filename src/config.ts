@@ -35,8 +35,8 @@ const envSchema = z.object({
   /** Per HTTP request to the provider; polls are short, so a hung request is cut long before a heartbeat times out. */
   DEEP_RESEARCH_REQUEST_TIMEOUT_MS: intFromEnv(20_000, 100),
   DEEP_RESEARCH_POLL_INITIAL_MS: intFromEnv(500, 10),
-  DEEP_RESEARCH_POLL_MAX_MS: intFromEnv(8_000, 10),
-  DEEP_RESEARCH_POLL_FACTOR: z.coerce.number().min(1).max(4).default(1.5),
+  DEEP_RESEARCH_POLL_MAX_MS: intFromEnv(5_000, 10),
+  DEEP_RESEARCH_POLL_FACTOR: z.coerce.number().min(1).max(4).default(1.4),
   /** A response still queued after this long is cancelled and the attempt retried with a fresh one. */
   DEEP_RESEARCH_QUEUED_DEADLINE_MS: intFromEnv(10 * 60_000, 100),
   /** Models used when a research input does not choose one (the seed uses gpt-5.2). */

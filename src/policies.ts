@@ -43,7 +43,7 @@ export interface BackgroundResponsePolicy {
 }
 
 export const defaultBackgroundResponsePolicy: BackgroundResponsePolicy = {
-  // Polls are at most DEEP_RESEARCH_POLL_MAX_MS (8 s) apart and each request is cut at
+  // Polls are at most DEEP_RESEARCH_POLL_MAX_MS (5 s) apart and each request is cut at
   // DEEP_RESEARCH_REQUEST_TIMEOUT_MS (20 s), so a live attempt always heartbeats within 30 s.
   heartbeatTimeoutSeconds: 30,
   attemptTimeoutMinutes: 60,
