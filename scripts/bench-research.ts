@@ -58,7 +58,10 @@ async function ourWorkflow(sim: RunningSimulator, address: string) {
     steps.filter(pred).reduce((a, s) => a + s.ms, 0);
   const children = [...new Set(steps.map((s) => s.workflowId).filter((id) => /\/q\d+$/.test(id)))];
   const plan = sumFor((s) => s.role === 'planner');
-  const chains = children.map((id) => ({ ms: sumFor((s) => s.workflowId === id), steps: steps.filter((s) => s.workflowId === id).length }));
+  const chains = children.map((id) => ({
+    ms: sumFor((s) => s.workflowId === id),
+    steps: steps.filter((s) => s.workflowId === id).length,
+  }));
   const slowest = chains.reduce((a, b) => (b.ms > a.ms ? b : a));
   const slowestChild = slowest.ms;
   const report = sumFor((s) => s.role === 'writer');
