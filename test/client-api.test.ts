@@ -1,11 +1,14 @@
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 // Exactly what another Node service imports: the package's entry point.
 import { InvalidResearchInputError, ResearchClient, type Progress, type ResearchResult } from '../src';
 import { startSimulator, type RunningSimulator } from '../src/simulator';
 import { findTemporalCli } from '../src/temporal/cli';
+import { freePort, startDevServer } from '../src/temporal/dev-server';
 import { expectCitationsResolve } from './helpers/research';
 import { testAddress, testWorker, testWorkerSettings } from './helpers/temporal';
 
@@ -177,4 +180,99 @@ test('`deep-research run` without OPENAI_API_KEY or --simulate names both ways f
   ).catch((e: { code: number; stderr: string }) => e);
   expect(error).toMatchObject({ code: 1 });
   expect((error as { stderr: string }).stderr).toMatch(/OPENAI_API_KEY[\s\S]*--simulate/);
+});
+
+describe('the deep-research CLI against a running worker', () => {
+  const cli = (...args: string[]) =>
+    run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, TEMPORAL_ADDRESS: testAddress(), DEEP_RESEARCH_TASK_QUEUE: taskQueue },
+    });
+
+  test('start, status, result and list', async () => {
+    const { stdout: started } = await cli(
+      'start',
+      '--json',
+      '--questions',
+      '1',
+      '--depth',
+      '0',
+      'What is a CRDT?',
+    );
+    const { workflowId } = JSON.parse(started) as { workflowId: string };
+    expect(workflowId).toMatch(/^research-what-is-a-crdt-/);
+
+    const { stdout: report } = await cli('result', workflowId);
+    expect(report).toContain('## Sources');
+    const { stdout: status } = await cli('status', '--json', workflowId);
+    expect(JSON.parse(status)).toMatchObject({ phase: 'completed', questions: [{ status: 'completed' }] });
+    const { stdout: listed } = await cli('list', '--limit', '100');
+    expect(listed).toContain(workflowId);
+  });
+
+  test('bad input is refused with every bad field named and nothing started', async () => {
+    const before = sim.stats().created;
+    const error = await cli('start', '--questions', '13', '--depth', 'deep', 'hi').catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 1 });
+    expect((error as { stderr: string }).stderr).toContain('--depth takes a number');
+    const invalid = await cli('start', '--questions', '13', '--reasoning-effort', 'extreme', 'hi').catch(
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(invalid).toMatchObject({ code: 2 });
+    const stderr = (invalid as { stderr: string }).stderr;
+    expect(stderr).toMatch(/question/);
+    expect(stderr).toMatch(/maxQuestions/);
+    expect(stderr).toMatch(/reasoningEffort/);
+    expect(sim.stats().created).toBe(before);
+  });
+});
+
+test('`run` with no Temporal server starts the persisted dev server itself, and the run outlives it', async () => {
+  const port = await freePort();
+  const dbFile = path.join(os.tmpdir(), `deep-research-embedded-${port}.db`);
+  const { stdout, stderr } = await run(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+      'run',
+      '--simulate',
+      '--json',
+      '--questions',
+      '1',
+      '--depth',
+      '0',
+      '--sim-latency-ms',
+      '50',
+      'What is a vector clock?',
+    ],
+    {
+      cwd: ROOT,
+      env: { ...process.env, TEMPORAL_ADDRESS: `127.0.0.1:${port}`, DEEP_RESEARCH_DEV_DB: dbFile },
+      timeout: 120_000,
+    },
+  );
+  expect(stderr).toContain(`Started a Temporal dev server at 127.0.0.1:${port}`);
+  expect(stderr).toMatch(
+    new RegExp(
+      `Web UI: http://127\\.0\\.0\\.1:${port + 1000}/namespaces/default/workflows/research-what-is-a-vector-clock-`,
+    ),
+  );
+  const result = JSON.parse(stdout) as ResearchResult;
+  expectCitationsResolve(result);
+
+  // The server is gone with the CLI; its SQLite file still holds the run.
+  const server = await startDevServer({ port: 0, ui: false, dbFile, log: () => undefined });
+  try {
+    const research = await ResearchClient.connect({ address: server.address });
+    const runs = await research.list(10);
+    await research.close();
+    expect(runs).toEqual([
+      expect.objectContaining({ status: 'COMPLETED', question: 'What is a vector clock?' }),
+    ]);
+  } finally {
+    await server.stop();
+    fs.rmSync(dbFile, { force: true });
+  }
 });

@@ -78,7 +78,8 @@ export async function openSession(options: SessionOptions): Promise<Session> {
       }
       const port = Number(settings.address.split(':')[1]);
       options.log(`No Temporal server at ${settings.address}: starting the project's dev server…`);
-      server = await startDevServer({ port, log: options.log });
+      const dbFile = process.env.DEEP_RESEARCH_DEV_DB;
+      server = await startDevServer({ port, log: options.log, ...(dbFile ? { dbFile } : {}) });
       closers.push(() => server!.stop());
       notes.push(`Started a Temporal dev server at ${server.address} (runs kept in ${server.dbFile}).`);
     }
