@@ -1,5 +1,6 @@
 import { Client, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { loadTemporalSettings, type TemporalSettings } from './config';
+import { describeIssues } from './schemas/issues';
 import {
   researchInputSchema,
   type Progress,
@@ -31,15 +32,9 @@ export class InvalidResearchInputError extends Error {
 
 /** Validates research input exactly as the workflow will, with messages that name each field. */
 export function validateResearchInput(input: unknown): ResearchInput {
-  const parsed = researchInputSchema.safeParse(input);
+  const parsed = researchInputSchema.safeParse(input, { reportInput: true });
   if (!parsed.success) {
-    throw new InvalidResearchInputError(
-      parsed.error.issues.map((issue) =>
-        issue.code === 'unrecognized_keys'
-          ? `unknown field(s) ${issue.keys.join(', ')}: remove them`
-          : `${issue.path.join('.') || '(input)'}: ${issue.message}`,
-      ),
-    );
+    throw new InvalidResearchInputError(describeIssues(parsed.error));
   }
   return input as ResearchInput;
 }

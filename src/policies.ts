@@ -40,6 +40,8 @@ export interface BackgroundResponsePolicy {
   /** One attempt's wall-clock limit: long reasoning runs are minutes, not hours. */
   attemptTimeoutMinutes: number;
   maximumAttempts: number;
+  /** First retry delay; doubles up to a minute. A provider's retry-after overrides it. */
+  retryInitialIntervalSeconds: number;
 }
 
 export const defaultBackgroundResponsePolicy: BackgroundResponsePolicy = {
@@ -48,6 +50,7 @@ export const defaultBackgroundResponsePolicy: BackgroundResponsePolicy = {
   heartbeatTimeoutSeconds: 30,
   attemptTimeoutMinutes: 60,
   maximumAttempts: 8,
+  retryInitialIntervalSeconds: 2,
 };
 
 /** Activity options for one background response (create, poll to the end, extract). */
@@ -58,7 +61,7 @@ export function backgroundResponseActivityOptions(
     startToCloseTimeout: `${policy.attemptTimeoutMinutes} minutes`,
     heartbeatTimeout: `${policy.heartbeatTimeoutSeconds} seconds`,
     retry: {
-      initialInterval: '2 seconds',
+      initialInterval: `${policy.retryInitialIntervalSeconds} seconds`,
       backoffCoefficient: 2,
       maximumInterval: '1 minute',
       maximumAttempts: policy.maximumAttempts,

@@ -12,7 +12,10 @@ import { connectWorker } from './temporal/connection';
 export interface CreateWorkerOptions {
   /** Reuse a connection (tests, the CLI's embedded mode); otherwise one is opened from settings. */
   connection?: NativeConnection;
-  /** A prebuilt workflow bundle (tests); otherwise workflows/ is bundled at start. */
+  /**
+   * A prebuilt workflow bundle (tests; DEEP_RESEARCH_WORKFLOW_BUNDLE for the CLI); otherwise workflows/
+   * is bundled at start, which takes a few seconds.
+   */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Whether the provider is the built-in simulator; asked of the provider when not given. */
   simulated?: boolean;

@@ -29,6 +29,7 @@ import {
   ResearchPhase as PhaseAttribute,
   ResearchQuestion as QuestionAttribute,
 } from '../src/temporal/search-attributes';
+import { describeIssues } from '../src/schemas/issues';
 import { researchActivities } from './activities';
 import { finishEarlyUpdate, progressQuery, questionUpdateSignal, stopResearchSignal } from './messages';
 import { researchQuestion } from './research-question';
@@ -37,12 +38,15 @@ import { researchQuestion } from './research-question';
 const MAX_PLAN_REPAIRS = 2;
 
 /**
+ * `policy` tightens the activities' timeouts and retries for the whole run (the fault tests use a short
+ * heartbeat timeout so a killed worker's step is resumed within seconds); defaults are src/policies.ts.
+ *
  * The research: plan questions, research them in parallel child workflows (with follow-up rounds), and
  * write a cited report. Deterministic orchestration only: prompts, parsing and I/O live in activities.
  */
 export async function deepResearch(
   rawInput: ResearchInput,
-  policy?: BackgroundResponsePolicy,
+  policy?: Partial<BackgroundResponsePolicy>,
 ): Promise<ResearchResult> {
   const input = validateInput(rawInput);
   const info = workflowInfo();
@@ -286,7 +290,7 @@ export async function deepResearch(
 }
 
 function validateInput(raw: unknown): ResearchSettings {
-  const parsed = researchInputSchema.safeParse(raw ?? {});
+  const parsed = researchInputSchema.safeParse(raw ?? {}, { reportInput: true });
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => {
     const field = issue.path.join('.') || '(input)';

@@ -25,7 +25,7 @@ export interface ResearchQuestionInput {
   allowedDomains?: string[];
   /** The parent's workflow id: progress and cost go there after every step. */
   reportTo?: string;
-  policy?: BackgroundResponsePolicy;
+  policy?: Partial<BackgroundResponsePolicy>;
 }
 
 /**

@@ -42,7 +42,7 @@ addResearchOptions(
   program
     .command('run')
     .description('research a question end to end: live progress, then the cited report')
-    .argument('<question>', 'what to research'),
+    .argument('[question]', 'what to research (or give it in --input)'),
 )
   .option('--out <file>', 'write the Markdown report to this file')
   .option('--json', 'print the whole result as JSON on stdout')
@@ -58,7 +58,7 @@ addResearchOptions(
   program
     .command('start')
     .description('start a research and return its workflow id at once (a worker must be running)')
-    .argument('<question>', 'what to research'),
+    .argument('[question]', 'what to research (or give it in --input)'),
 )
   .option('--json', 'print {"workflowId": …}')
   .action(startCommand);
@@ -102,7 +102,8 @@ program
   .description('run a worker for the deep-research task queue (configured from the environment)')
   .action(async () => {
     const settings = loadWorkerSettings();
-    const worker = await createWorker(settings);
+    const bundle = process.env.DEEP_RESEARCH_WORKFLOW_BUNDLE;
+    const worker = await createWorker(settings, bundle ? { workflowBundle: { codePath: bundle } } : {});
     console.error(
       `worker on task queue "${settings.temporal.taskQueue}" at ${settings.temporal.address} ` +
         `(namespace ${settings.temporal.namespace}); Responses API at ${settings.openai.baseURL}`,

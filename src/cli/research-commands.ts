@@ -59,7 +59,7 @@ async function watch(handle: ResearchHandle): Promise<ResearchResult> {
 }
 
 export async function runCommand(
-  question: string,
+  question: string | undefined,
   options: ResearchOptions & OutputOptions & { simulate?: boolean; simLatencyMs?: number },
 ): Promise<void> {
   const input = validateResearchInput(researchInputFrom(question, options));
@@ -109,7 +109,10 @@ async function withClient<T>(fn: (research: ResearchClient) => Promise<T>): Prom
   }
 }
 
-export function startCommand(question: string, options: ResearchOptions & { json?: boolean }): Promise<void> {
+export function startCommand(
+  question: string | undefined,
+  options: ResearchOptions & { json?: boolean },
+): Promise<void> {
   const input = validateResearchInput(researchInputFrom(question, options));
   return withClient(async (research) => {
     const handle = await research.start(input);

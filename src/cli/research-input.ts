@@ -4,6 +4,7 @@ import type { ResearchInput } from '../schemas/research';
 /** The options `run` and `start` share, and the research input they make. Validation is the schema's. */
 
 export interface ResearchOptions {
+  input?: string;
   questions?: number;
   depth?: number;
   maxCost?: number;
@@ -28,6 +29,10 @@ function number(flag: string) {
 
 export function addResearchOptions(command: Command): Command {
   return command
+    .option(
+      '--input <json>',
+      'the whole research input as JSON, as `temporal workflow start --input` takes it',
+    )
     .option('--questions <n>', 'research questions to plan, 1-12 (default 4)', number('--questions'))
     .option('--depth <d>', 'follow-up rounds per question, 0-3 (default 1)', number('--depth'))
     .option(
@@ -50,7 +55,25 @@ export function addResearchOptions(command: Command): Command {
     .option('--concurrency <n>', 'questions researched at once, 1-12 (default 4)', number('--concurrency'));
 }
 
-export function researchInputFrom(question: string, o: ResearchOptions): ResearchInput {
+function parseJsonInput(json: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (error) {
+    throw new InvalidArgumentError(`--input is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidArgumentError('--input must be a JSON object such as {"question": "…"}');
+  }
+  return value as Record<string, unknown>;
+}
+
+/** `--input` JSON first, then the question argument and flags over it. */
+export function researchInputFrom(question: string | undefined, o: ResearchOptions): ResearchInput {
+  const base = o.input ? parseJsonInput(o.input) : {};
+  if (question === undefined && base.question === undefined) {
+    throw new InvalidArgumentError('give the question to research, as an argument or in --input');
+  }
   const models = {
     ...(o.plannerModel ? { planner: o.plannerModel } : {}),
     ...(o.researcherModel ? { researcher: o.researcherModel } : {}),
@@ -63,11 +86,12 @@ export function researchInputFrom(question: string, o: ResearchOptions): Researc
   };
   // Cast: the values are checked by the schema (validateResearchInput), which names the field on error.
   return {
-    question,
+    ...base,
+    ...(question !== undefined ? { question } : {}),
     ...(o.questions !== undefined ? { maxQuestions: o.questions } : {}),
     ...(o.depth !== undefined ? { depth: o.depth } : {}),
-    ...(Object.keys(models).length ? { models } : {}),
-    ...(Object.keys(budget).length ? { budget } : {}),
+    ...(Object.keys(models).length ? { models: { ...(base.models as object), ...models } } : {}),
+    ...(Object.keys(budget).length ? { budget: { ...(base.budget as object), ...budget } } : {}),
     ...(o.reasoningEffort ? { reasoningEffort: o.reasoningEffort } : {}),
     ...(o.searchContextSize ? { searchContextSize: o.searchContextSize } : {}),
     ...(o.allowedDomain?.length ? { allowedDomains: o.allowedDomain } : {}),

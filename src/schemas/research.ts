@@ -23,8 +23,8 @@ export const researchInputSchema = z.strictObject({
   question: z
     .string({ error: 'question is required: the topic or question to research' })
     .trim()
-    .min(3, 'question is too short: ask a real question (3 to 4000 characters)')
-    .max(4000, 'question is too long: at most 4000 characters; put background in the question briefly'),
+    .min(3, 'question is too short: ask a real question of 3 to 4000 characters')
+    .max(4000, 'question is too long: at most 4000 characters; summarise the background'),
   maxQuestions: z.number().int().min(1).max(12).default(4),
   depth: z.number().int().min(0).max(3).default(1),
   models: z
