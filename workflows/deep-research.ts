@@ -292,13 +292,8 @@ export async function deepResearch(
 function validateInput(raw: unknown): ResearchSettings {
   const parsed = researchInputSchema.safeParse(raw ?? {}, { reportInput: true });
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => {
-    const field = issue.path.join('.') || '(input)';
-    if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.join(', ')}: remove them`;
-    return `${field}: ${issue.message}`;
-  });
   throw ApplicationFailure.nonRetryable(
-    `Invalid research input: ${problems.join('; ')}`,
+    `Invalid research input: ${describeIssues(parsed.error).join('; ')}`,
     'InvalidResearchInput',
   );
 }
