@@ -10,6 +10,7 @@ import OpenAI, {
 import { zodTextFormat } from 'openai/helpers/zod';
 import type {
   Response,
+  ResponseCreateParamsNonStreaming,
   ResponseFunctionToolCall,
   ResponseFunctionWebSearch,
   ResponseInputItem,
@@ -483,6 +484,147 @@ describe('faults', () => {
     expect(first.filter(Boolean).length).toBeGreaterThan(2);
     expect(first.filter(Boolean).length).toBeLessThan(14);
     expect(await run()).toEqual(first);
+  });
+});
+
+describe('output faults', () => {
+  const gapsSchema = z.strictObject({
+    done: z.boolean(),
+    gaps: z.array(z.string().min(1)).max(4),
+    summary: z.string().min(1),
+  });
+  const structured = (name = 'research_gaps'): ResponseCreateParamsNonStreaming => ({
+    model: 'gpt-5-mini',
+    input: `Research question:\n${QUESTION}`,
+    text: { format: { type: 'json_schema', name, strict: true, schema: z.toJSONSchema(gapsSchema) } },
+  });
+  const searching = (): ResponseCreateParamsNonStreaming => ({
+    model: 'gpt-5-mini',
+    input: QUESTION,
+    tools: [{ type: 'web_search' }],
+  });
+
+  test('badJson: a completed structured answer that is not JSON, the same for the same body; plain text is unharmed', async () => {
+    const normal = await client.responses.create(structured());
+    const plain = await client.responses.create(searching());
+    sim.configure({ faults: { script: [{ fault: 'badJson' }, { fault: 'badJson' }, { fault: 'badJson' }] } });
+    const bad = await client.responses.create(structured());
+    expect(bad.status).toBe('completed');
+    expect(bad.usage?.output_tokens).toBeGreaterThan(0);
+    expect(bad.output_text).toMatch(/^Here is the research gaps you asked for:\n\n\{/);
+    expect(() => JSON.parse(bad.output_text) as unknown).toThrow(SyntaxError);
+    expect(() => JSON.parse(bad.output_text.slice(bad.output_text.indexOf('{'))) as unknown).toThrow();
+    expect(normal.output_text.startsWith(bad.output_text.slice(bad.output_text.indexOf('{')))).toBe(true);
+    expect((await client.responses.create(structured())).output_text).toBe(bad.output_text);
+    // Without a json_schema format the fault changes nothing (and still counts).
+    const plainFaulted = await client.responses.create(searching());
+    expect(plainFaulted.output_text).toBe(plain.output_text);
+    expect(sim.stats().faultsInjected.badJson).toBe(3);
+  });
+
+  test('schemaViolation: valid JSON that the requested schema rejects', async () => {
+    sim.configure({ faults: { script: [{ fault: 'schemaViolation' }, { fault: 'schemaViolation' }] } });
+    const response = await client.responses.create({ ...structured(), background: true });
+    const { final } = await pollToEnd(client, response);
+    expect(final.status).toBe('completed');
+    const value = JSON.parse(final.output_text) as Record<string, unknown>;
+    expect(gapsSchema.safeParse(value).success).toBe(false);
+    // The first required property dropped, the second of a wrong type, an undeclared one added.
+    expect(value).not.toHaveProperty('done');
+    expect(typeof value['gaps']).not.toBe('object');
+    expect(value).toHaveProperty('note');
+    expect(value).toHaveProperty('summary');
+    const plain = await client.responses.create({ model: 'gpt-5', input: 'Say hello.' });
+    expect(plain.output_text.length).toBeGreaterThan(0);
+    expect(sim.stats().faultsInjected.schemaViolation).toBe(2);
+  });
+
+  test('emptyAnswer: searches stay, the message text is empty with no citations', async () => {
+    sim.configure({ faults: { script: [{ fault: 'emptyAnswer' }, { fault: 'emptyAnswer' }] } });
+    const response = await client.responses.create(searching());
+    expect(response.status).toBe('completed');
+    expect(webSearches(response).length).toBeGreaterThan(0);
+    expect(outputText(response)).toMatchObject({ text: '', annotations: [] });
+    expect(response.output_text).toBe('');
+    const empty = await client.responses.create(structured());
+    expect(empty.output.filter((item) => item.type === 'message')).toHaveLength(1);
+    expect(empty.output_text).toBe('');
+    expect(sim.stats().faultsInjected.emptyAnswer).toBe(2);
+  });
+
+  test('refusal: one refusal part and no output_text, also when streamed', async () => {
+    sim.configure({ faults: { script: [{ fault: 'refusal' }, { fault: 'refusal' }] } });
+    const refused = await client.responses.create(structured());
+    expect(refused.status).toBe('completed');
+    expect(message(refused).content).toEqual([
+      { type: 'refusal', refusal: "I'm sorry, but I can't help with that." },
+    ]);
+    expect(refused.output_text).toBe('');
+    expect(refused.output.every((item) => item.type === 'message' || item.type === 'reasoning')).toBe(true);
+
+    const events = await collect(
+      await client.responses.create({ ...searching(), background: true, stream: true }),
+    );
+    const types = events.map((e) => e.type);
+    expect(types).toContain('response.refusal.done');
+    expect(types).not.toContain('response.output_text.delta');
+    expect(types).not.toContain('response.web_search_call.completed');
+    const deltas = events.flatMap((e) => (e.type === 'response.refusal.delta' ? [e.delta] : []));
+    expect(deltas.join('')).toBe("I'm sorry, but I can't help with that.");
+    const last = events.at(-1);
+    if (last?.type !== 'response.completed') throw new Error(`ended with ${last?.type}`);
+    expect(message(last.response).content[0]?.type).toBe('refusal');
+    expect(sim.stats()).toMatchObject({ completed: 2, faultsInjected: { refusal: 2 } });
+  });
+
+  test('match: an entry waits for a create whose body contains the text, then fires once', async () => {
+    sim.configure({
+      faults: {
+        script: [
+          { fault: 'badJson', on: 'create', match: '"research_plan"' },
+          { fault: 'serverError', match: '"web_search"' },
+        ],
+      },
+    });
+    // Neither entry matches a plain create or a retrieve.
+    const plain = await client.responses.create({ model: 'gpt-5', input: 'x', background: true });
+    await pollToEnd(client, plain);
+    // The gaps request passes by; the search request takes the second entry.
+    const gaps = await client.responses.create(structured());
+    expect(gapsSchema.safeParse(JSON.parse(gaps.output_text)).success).toBe(true);
+    expect(await rejection(client.responses.create(searching()))).toBeInstanceOf(InternalServerError);
+    // A matching create that fails validation gives its entry back.
+    const invalid = await rejection(
+      client.responses.create({ ...structured('research_plan'), model: 'gpt-0' }),
+    );
+    expect(invalid).toBeInstanceOf(NotFoundError);
+    expect(sim.configure({}).faults.script).toEqual([
+      { fault: 'badJson', on: 'create', match: '"research_plan"' },
+    ]);
+    const plan = await client.responses.create(structured('research_plan'));
+    expect(() => JSON.parse(plan.output_text) as unknown).toThrow(SyntaxError);
+    const again = await client.responses.create(structured('research_plan'));
+    expect(gapsSchema.safeParse(JSON.parse(again.output_text)).success).toBe(true);
+    expect(sim.configure({}).faults.script).toEqual([]);
+    expect(sim.stats().faultsInjected).toMatchObject({ badJson: 1, serverError: 1 });
+
+    expect(() =>
+      sim.configure({ faults: { script: [{ fault: 'badJson', on: 'retrieve', match: 'x' }] } }),
+    ).toThrow(/faults\.script\.0\.match/);
+    expect(() => sim.configure({ faults: { script: [{ fault: 'refusal', match: '' }] } })).toThrow(/match/);
+  });
+
+  test('rates: output faults hit every create, background or not, and never a retrieve', async () => {
+    sim.configure({ faults: { emptyAnswer: 1 } });
+    const sync = await client.responses.create({ model: 'gpt-5', input: 'x' });
+    const background = await pollToEnd(
+      client,
+      await client.responses.create({ model: 'gpt-5', input: 'x', background: true }),
+    );
+    expect(sync.output_text).toBe('');
+    expect(background.final.output_text).toBe('');
+    expect(sim.stats().faultsInjected).toMatchObject({ emptyAnswer: 2, failed: 0, refusal: 0 });
+    expect(() => sim.configure({ faults: { badJson: 2 } })).toThrow(/faults\.badJson/);
   });
 });
 

@@ -3,21 +3,57 @@ import { z } from 'zod';
 /** Faults that answer an HTTP request with an error (or no answer at all). */
 export const REQUEST_FAULTS = ['rateLimit', 'serverError', 'unavailable', 'reset', 'hang'] as const;
 /** Faults that decide how a created background response ends. */
-export const RESPONSE_FAULTS = ['failed', 'incomplete', 'stuckQueued'] as const;
+export const LIFECYCLE_FAULTS = ['failed', 'incomplete', 'stuckQueued'] as const;
+/**
+ * Faults in what a response says ("model output as bad input"): the response completes normally (status,
+ * usage, timing, streaming as usual) but its answer is bad. They apply to every create, background or not.
+ * - `badJson`: a structured-output request (`text.format.type: 'json_schema'`) gets a message whose text is
+ *   not JSON: a prose lead-in followed by the JSON answer cut off half-way (the same text for the same body).
+ *   Any other request gets its normal output.
+ * - `schemaViolation`: a structured-output request gets valid JSON that does not validate against its schema:
+ *   the first required property is dropped, the next one has the wrong type, and an undeclared `note` property
+ *   is added (whatever of this the schema allows to be a violation). Any other request gets its normal output.
+ *   Neither touches function-call arguments: a structured request that answers with function calls is unchanged.
+ * - `emptyAnswer`: the answer is one message whose `output_text` is `''` with no annotations; reasoning and
+ *   web_search_call items stay (a search that found nothing usable); function calls are replaced.
+ * - `refusal`: the answer is one message whose only content part is `{ type: 'refusal', refusal }`; reasoning
+ *   stays, searches and function calls are dropped.
+ * A fault that leaves the output unchanged (e.g. `badJson` on a plain-text request) still counts as injected.
+ */
+export const OUTPUT_FAULTS = ['badJson', 'schemaViolation', 'emptyAnswer', 'refusal'] as const;
+/** Faults applied when a response is created (lifecycle faults need `background: true`). */
+export const RESPONSE_FAULTS = [...LIFECYCLE_FAULTS, ...OUTPUT_FAULTS] as const;
 
 export const faultNameSchema = z.enum([...REQUEST_FAULTS, ...RESPONSE_FAULTS]);
 export type FaultName = z.infer<typeof faultNameSchema>;
 export type RequestFaultName = (typeof REQUEST_FAULTS)[number];
+export type LifecycleFaultName = (typeof LIFECYCLE_FAULTS)[number];
+export type OutputFaultName = (typeof OUTPUT_FAULTS)[number];
 export type ResponseFaultName = (typeof RESPONSE_FAULTS)[number];
+
+/** What a refusal says (the words OpenAI's models use). */
+export const REFUSAL_TEXT = "I'm sorry, but I can't help with that.";
 
 export const faultTargetSchema = z.enum(['create', 'retrieve', 'cancel', 'any']);
 export type FaultTarget = z.infer<typeof faultTargetSchema>;
 
-/** `none` is a placeholder that lets one matching request through unharmed, so later entries hit later requests. */
-export const scriptedFaultSchema = z.strictObject({
-  fault: z.enum([...REQUEST_FAULTS, ...RESPONSE_FAULTS, 'none']),
-  on: faultTargetSchema.default('any'),
-});
+/**
+ * `none` is a placeholder that lets one matching request through unharmed, so later entries hit later requests.
+ * `match`, when set, limits the entry to creates whose raw JSON body contains that text (case-sensitive), e.g.
+ * `'"research_plan"'` for the request whose text format has that name, or `'"web_search"'` for requests with
+ * the web search tool. An entry with `match` never applies to a retrieve, cancel or delete (so `on` must be
+ * `create` or `any`); one without it applies as `on` says.
+ */
+export const scriptedFaultSchema = z
+  .strictObject({
+    fault: z.enum([...REQUEST_FAULTS, ...RESPONSE_FAULTS, 'none']),
+    on: faultTargetSchema.default('any'),
+    match: z.string().min(1).optional(),
+  })
+  .refine((entry) => entry.match === undefined || entry.on === 'create' || entry.on === 'any', {
+    message: "'match' only applies to creates: use on 'create' or 'any'",
+    path: ['match'],
+  });
 export type ScriptedFault = z.infer<typeof scriptedFaultSchema>;
 
 const probability = z.number().min(0).max(1);
@@ -31,6 +67,10 @@ export const faultConfigSchema = z.strictObject({
   failed: probability,
   incomplete: probability,
   stuckQueued: probability,
+  badJson: probability,
+  schemaViolation: probability,
+  emptyAnswer: probability,
+  refusal: probability,
   retryAfterSeconds: z.number().min(0),
   script: z.array(scriptedFaultSchema),
 });
@@ -88,6 +128,10 @@ export function defaultConfig(): SimulatorConfig {
       failed: 0,
       incomplete: 0,
       stuckQueued: 0,
+      badJson: 0,
+      schemaViolation: 0,
+      emptyAnswer: 0,
+      refusal: 0,
       retryAfterSeconds: 1,
       script: [],
     },

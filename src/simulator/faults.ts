@@ -1,6 +1,7 @@
 import {
+  LIFECYCLE_FAULTS,
+  OUTPUT_FAULTS,
   REQUEST_FAULTS,
-  RESPONSE_FAULTS,
   type FaultName,
   type FaultTarget,
   type ScriptedFault,
@@ -15,8 +16,16 @@ import type { Rng } from './random';
 
 export type Operation = 'create' | 'retrieve' | 'cancel' | 'delete';
 
+/** What a create asks for, as far as faults care. */
+export interface CreateInfo {
+  background: boolean;
+  /** The raw JSON body, which script entries with `match` look into. */
+  body: string;
+}
+
 const REQUEST_SET: ReadonlySet<string> = new Set(REQUEST_FAULTS);
-const RESPONSE_SET: ReadonlySet<string> = new Set(RESPONSE_FAULTS);
+const LIFECYCLE_SET: ReadonlySet<string> = new Set(LIFECYCLE_FAULTS);
+const OUTPUT_SET: ReadonlySet<string> = new Set(OUTPUT_FAULTS);
 
 export function isRequestFault(fault: FaultName): fault is (typeof REQUEST_FAULTS)[number] {
   return REQUEST_SET.has(fault);
@@ -39,16 +48,21 @@ export class FaultInjector {
   ) {}
 
   /**
-   * The fault for one HTTP request to a `/v1/responses*` endpoint. Response-level faults (failed, incomplete,
-   * stuckQueued) only apply to creates of background responses; script entries that do not apply wait.
+   * The fault for one HTTP request to a `/v1/responses*` endpoint (`create` is given for creates only).
+   * Lifecycle faults (failed, incomplete, stuckQueued) only apply to creates of background responses, output
+   * faults (badJson, schemaViolation, emptyAnswer, refusal) to any create, and entries with `match` only to
+   * creates whose body contains it; script entries that do not apply wait.
    */
-  decide(operation: Operation, backgroundCreate: boolean): FaultDecision {
+  decide(operation: Operation, create?: CreateInfo): FaultDecision {
     const faults = this.config().faults;
+    const isCreate = operation === 'create' && create !== undefined;
     const applies = (entry: ScriptedFault): boolean =>
       targets(entry.on, operation) &&
+      (entry.match === undefined || (isCreate && create.body.includes(entry.match))) &&
       (entry.fault === 'none' ||
         REQUEST_SET.has(entry.fault) ||
-        (RESPONSE_SET.has(entry.fault) && backgroundCreate));
+        (LIFECYCLE_SET.has(entry.fault) && isCreate && create.background) ||
+        (OUTPUT_SET.has(entry.fault) && isCreate));
     const index = faults.script.findIndex(applies);
     if (index >= 0) {
       const [entry] = faults.script.splice(index, 1);
@@ -64,8 +78,13 @@ export class FaultInjector {
     for (const fault of REQUEST_FAULTS) {
       if (this.rng().chance(faults[fault])) return { fault, restore: noRestore };
     }
-    if (backgroundCreate) {
-      for (const fault of RESPONSE_FAULTS) {
+    if (isCreate && create.background) {
+      for (const fault of LIFECYCLE_FAULTS) {
+        if (this.rng().chance(faults[fault])) return { fault, restore: noRestore };
+      }
+    }
+    if (isCreate) {
+      for (const fault of OUTPUT_FAULTS) {
         if (this.rng().chance(faults[fault])) return { fault, restore: noRestore };
       }
     }

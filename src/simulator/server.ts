@@ -239,7 +239,7 @@ class Simulator {
 
   /** Decides and applies a fault for a retrieve, cancel or delete; true when the request has been answered. */
   private faulted(operation: Operation, id: string, req: IncomingMessage, res: ServerResponse): boolean {
-    const { fault } = this.faults.decide(operation, false);
+    const { fault } = this.faults.decide(operation);
     if (!fault || !isRequestFault(fault)) return false;
     this.injectRequestFault(fault, req, res, this.store.peek(id)?.request.model ?? 'gpt-5');
     return true;
@@ -251,10 +251,11 @@ class Simulator {
   }
 
   private async create(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = parseJsonBody(await readBody(req));
+    const text = await readBody(req);
+    const body = parseJsonBody(text);
     const fields = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
     const model = typeof fields['model'] === 'string' ? fields['model'] : 'gpt-5';
-    const decision = this.faults.decide('create', fields['background'] === true);
+    const decision = this.faults.decide('create', { background: fields['background'] === true, body: text });
     if (decision.fault && isRequestFault(decision.fault))
       return this.injectRequestFault(decision.fault, req, res, model);
     let request: CreateRequest;

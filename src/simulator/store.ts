@@ -1,7 +1,14 @@
-import type { FaultName, ResponseFaultName, SimulatorConfig, SimulatorStats } from './config';
-import { faultNameSchema } from './config';
+import type {
+  FaultName,
+  OutputFaultName,
+  ResponseFaultName,
+  SimulatorConfig,
+  SimulatorStats,
+} from './config';
+import { faultNameSchema, OUTPUT_FAULTS } from './config';
 import { invalidRequest, responseNotFound } from './errors';
 import { readInput } from './generate/analysis';
+import { applyOutputFault } from './generate/bad-output';
 import { outputEvents } from './generate/sse';
 import { generateOutput, incompleteOutput, type ChainContext } from './generate/output';
 import { newId } from './ids';
@@ -17,6 +24,12 @@ import type { OutputItem, UnnumberedEvent, WireResponse } from './wire';
  */
 
 const QUEUED_FRACTION = 0.1;
+
+const OUTPUT_FAULT_SET: ReadonlySet<string> = new Set(OUTPUT_FAULTS);
+
+function isOutputFault(fault: ResponseFaultName): fault is OutputFaultName {
+  return OUTPUT_FAULT_SET.has(fault);
+}
 
 export interface RequestCounters {
   requests: number;
@@ -164,9 +177,13 @@ export class ResponseStore {
   /** Validates the chain, generates the output and schedules the lifecycle. Throws ApiError (400). */
   create(req: CreateRequest, fault: ResponseFaultName | null, now = Date.now()): StoredResponse {
     const chain = this.chainFor(req, now);
-    const generated = generateOutput(req, chain, this.config().inventedCitations);
+    const normal = generateOutput(req, chain, this.config().inventedCitations);
+    // An output fault changes what the response says; it still ends as any response would.
+    const outputFault = fault !== null && isOutputFault(fault) ? fault : null;
+    const lifecycleFault = fault !== null && !isOutputFault(fault) ? fault : null;
+    const generated = outputFault ? applyOutputFault(req, normal, outputFault) : normal;
     const latency = this.latencyFor();
-    let fate: Fate = fault ?? 'completed';
+    let fate: Fate = lifecycleFault ?? 'completed';
     let finalItems = generated.items;
     let finalUsage = generated.usage;
     let incompleteReason: StoredResponse['incompleteReason'] = null;

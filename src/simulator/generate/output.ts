@@ -93,7 +93,7 @@ export function tokensOf(chars: number): number {
   return Math.ceil(chars / 4);
 }
 
-function message(text: string, annotations: CitedText['annotations'] = []): OutputMessage {
+export function message(text: string, annotations: CitedText['annotations'] = []): OutputMessage {
   return {
     id: newId('msg'),
     type: 'message',
@@ -294,6 +294,20 @@ export function generateOutput(
     inputTokens,
     cachedTokens,
     usage: usageFor(inputTokens, cachedTokens, tokensOf(visibleChars(items)), reasoningTokens),
+  };
+}
+
+/** The same output with other items: usage follows their visible text (input and reasoning are unchanged). */
+export function withItems(generated: GeneratedOutput, items: OutputItem[]): GeneratedOutput {
+  return {
+    ...generated,
+    items,
+    usage: usageFor(
+      generated.inputTokens,
+      generated.cachedTokens,
+      tokensOf(visibleChars(items)),
+      generated.reasoningTokens,
+    ),
   };
 }
 

@@ -84,8 +84,16 @@ function itemEvents(item: OutputItem, outputIndex: number): UnnumberedEvent[] {
       });
       item.content.forEach((part, contentIndex) => {
         const partBase = { ...base, content_index: contentIndex };
-        if (part.type !== 'output_text') {
-          events.push({ type: 'response.content_part.added', ...partBase, part });
+        if (part.type === 'refusal') {
+          events.push({
+            type: 'response.content_part.added',
+            ...partBase,
+            part: { type: 'refusal', refusal: '' },
+          });
+          for (const delta of chunkText(part.refusal)) {
+            events.push({ type: 'response.refusal.delta', ...partBase, delta });
+          }
+          events.push({ type: 'response.refusal.done', ...partBase, refusal: part.refusal });
           events.push({ type: 'response.content_part.done', ...partBase, part });
           return;
         }

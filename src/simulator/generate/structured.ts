@@ -53,6 +53,69 @@ export function generateFromSchema(schema: unknown, digest: RequestDigest, rng: 
   return generate(root, ctx, '', 0);
 }
 
+/**
+ * A value that breaks a schema it was generated for, as a model that ignored the schema might write: the
+ * first required property dropped, the next required one given a type the schema does not allow, and an
+ * undeclared `note` added when the object is closed (`additionalProperties: false`). An object schema that
+ * requires nothing and is open gets an array instead; a schema that accepts anything is left as it is.
+ */
+export function violateSchema(schema: unknown, value: unknown): unknown {
+  const root = isSchema(schema) ? schema : {};
+  const ctx = { root };
+  const flat = flatten(root, ctx);
+  const isObject = value !== null && typeof value === 'object' && !Array.isArray(value);
+  if (!isObject) return value;
+  const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  const properties = isSchema(flat['properties']) ? flat['properties'] : {};
+  const required = (Array.isArray(flat['required']) ? flat['required'] : []).filter(
+    (key): key is string => typeof key === 'string',
+  );
+  let violated = false;
+  const [dropped, retyped] = required;
+  if (dropped !== undefined) {
+    delete out[dropped];
+    violated = true;
+  }
+  const retypedSchema = retyped !== undefined ? properties[retyped] : undefined;
+  if (retyped !== undefined && isSchema(retypedSchema)) {
+    const wrong = wrongTypeFor(retypedSchema, ctx);
+    if (wrong !== undefined) {
+      out[retyped] = wrong.value;
+      violated = true;
+    }
+  }
+  if (flat['additionalProperties'] === false || flat['unevaluatedProperties'] === false) {
+    out[properties['note'] === undefined ? 'note' : 'note_'] = 'Answer written without following the schema.';
+    violated = true;
+  }
+  if (!violated && (typesOf(flat).includes('object') || 'properties' in flat)) return [value];
+  return out;
+}
+
+/** A value of a JSON type that a schema does not allow, if there is one. */
+function wrongTypeFor(schema: JsonSchema, ctx: Pick<Context, 'root'>): { value: unknown } | undefined {
+  const allowed = new Set<string>();
+  const collect = (input: unknown, depth: number): boolean => {
+    if (!isSchema(input) || depth > 4) return false;
+    const flat = flatten(input, ctx);
+    const branches = flat['anyOf'] ?? flat['oneOf'];
+    if (Array.isArray(branches)) return branches.every((branch) => collect(branch, depth + 1));
+    if (flat['type'] === undefined && !('properties' in flat) && !('items' in flat)) return false;
+    for (const type of typesOf(flat)) allowed.add(type === 'integer' ? 'number' : type);
+    return true;
+  };
+  // A schema without a type (enum, const, {}) is left alone: a wrong type cannot be told apart from it.
+  if (!collect(schema, 0)) return undefined;
+  const candidates: [string, unknown][] = [
+    ['number', 42.5],
+    ['string', 'not what the schema asks for'],
+    ['boolean', true],
+    ['array', []],
+  ];
+  const found = candidates.find(([type]) => !allowed.has(type));
+  return found ? { value: found[1] } : undefined;
+}
+
 function isSchema(value: unknown): value is JsonSchema {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
@@ -76,7 +139,7 @@ function resolveRef(ref: string, root: JsonSchema): JsonSchema | undefined {
 }
 
 /** Merges `allOf` branches and `$ref` targets into one schema (properties and required are unioned). */
-function flatten(schema: JsonSchema, ctx: Context, seen: Set<string> = new Set()): JsonSchema {
+function flatten(schema: JsonSchema, ctx: Pick<Context, 'root'>, seen: Set<string> = new Set()): JsonSchema {
   let out: JsonSchema = { ...schema };
   const ref = out['$ref'];
   if (typeof ref === 'string' && !seen.has(ref)) {
