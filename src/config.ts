@@ -32,6 +32,13 @@ const envSchema = z.object({
     .optional(),
   OPENAI_ORG_ID: z.string().min(1).optional(),
   OPENAI_PROJECT_ID: z.string().min(1).optional(),
+  /**
+   * Heartbeats carry cancellation back to a polling activity, so they must reach the server soon: by
+   * default the SDK would hold them for 0.8 x the heartbeat timeout (24 s).
+   */
+  DEEP_RESEARCH_HEARTBEAT_THROTTLE_MS: intFromEnv(2_000, 100),
+  /** How long a dead worker's cached runs wait on its sticky queue before any worker takes them. */
+  DEEP_RESEARCH_STICKY_TIMEOUT_MS: intFromEnv(10_000, 100),
   /** Per HTTP request to the provider; polls are short, so a hung request is cut long before a heartbeat times out. */
   DEEP_RESEARCH_REQUEST_TIMEOUT_MS: intFromEnv(20_000, 100),
   DEEP_RESEARCH_POLL_INITIAL_MS: intFromEnv(500, 10),
@@ -74,6 +81,8 @@ export interface WorkerSettings {
   openai: OpenAISettings;
   poll: PollSettings;
   maxConcurrentActivities: number;
+  heartbeatThrottleMs: number;
+  stickyTimeoutMs: number;
   models: Record<ResearchRole, string>;
   prices: PriceTable;
 }
@@ -144,6 +153,8 @@ export function loadWorkerSettings(env: NodeJS.ProcessEnv = process.env): Worker
       queuedDeadlineMs: e.DEEP_RESEARCH_QUEUED_DEADLINE_MS,
     },
     maxConcurrentActivities: e.DEEP_RESEARCH_MAX_CONCURRENT_ACTIVITIES,
+    heartbeatThrottleMs: e.DEEP_RESEARCH_HEARTBEAT_THROTTLE_MS,
+    stickyTimeoutMs: e.DEEP_RESEARCH_STICKY_TIMEOUT_MS,
     models: {
       planner: e.DEEP_RESEARCH_PLANNER_MODEL,
       researcher: e.DEEP_RESEARCH_RESEARCHER_MODEL,

@@ -43,5 +43,7 @@ export async function createWorker(
       : { workflowsPath: require.resolve('../workflows') }),
     activities,
     maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivities,
+    maxHeartbeatThrottleInterval: settings.heartbeatThrottleMs,
+    stickyQueueScheduleToStartTimeout: settings.stickyTimeoutMs,
   });
 }

@@ -36,6 +36,8 @@ export function testWorkerSettings(
     openai: { apiKey: 'sim-key', baseURL: simBaseURL, requestTimeoutMs: 5_000 },
     poll: { initialMs: 20, maxMs: 100, factor: 1.5, queuedDeadlineMs: 10_000 },
     maxConcurrentActivities: 200,
+    heartbeatThrottleMs: 500,
+    stickyTimeoutMs: 10_000,
     models: { planner: 'gpt-5.2', researcher: 'gpt-5-mini', writer: 'gpt-5.2' },
     prices: DEFAULT_PRICES,
     ...overrides,

@@ -1,0 +1,116 @@
+import type { Client } from '@temporalio/client';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { findTemporalCli } from '../../src/temporal/cli';
+import { startSimulator, type RunningSimulator } from '../../src/simulator';
+import { expectCitationsResolve } from '../helpers/research';
+import { testAddress, testClient, testWorker, testWorkerSettings } from '../helpers/temporal';
+import { FAST_POLICY, inFlight, result, startResearch, waitFor } from './harness';
+
+/** Cancel really stops the spending; finish-early stops researching and still delivers a report. */
+
+const run = promisify(execFile);
+const ROOT = path.join(__dirname, '..', '..');
+const input = {
+  question: 'What limits the energy density of lithium-ion batteries?',
+  maxQuestions: 4,
+  depth: 2,
+  concurrency: 4,
+};
+let sim: RunningSimulator;
+let client: Client;
+let worker: Worker;
+let connection: NativeConnection;
+let running: Promise<void>;
+let taskQueue: string;
+
+beforeAll(async () => {
+  sim = await startSimulator({ latencyMs: 3_000, jitter: 0.2 });
+  client = await testClient();
+  const settings = testWorkerSettings(sim.baseURL, {});
+  taskQueue = settings.temporal.taskQueue;
+  ({ worker, connection } = await testWorker(settings));
+  running = worker.run();
+});
+afterAll(async () => {
+  worker.shutdown();
+  await running;
+  await connection.close();
+  await client.connection.close();
+  await sim.close();
+});
+beforeEach(() => sim.reset());
+
+async function cancelAndCheck(cancel: (workflowId: string) => Promise<unknown>): Promise<void> {
+  const handle = await startResearch(client, taskQueue, input, FAST_POLICY);
+  const inFlightAtCancel = await waitFor('searches in flight', () => {
+    const ids = inFlight(sim, 'search');
+    return ids.length >= 3 && ids;
+  });
+  const createdAtCancel = sim.stats().created;
+  const cancelledAt = Date.now();
+  await cancel(handle.workflowId);
+
+  // Every response in flight at the cancel is cancelled at the provider, within 10 s.
+  await waitFor(
+    'the in-flight responses to be cancelled',
+    () => inFlightAtCancel.every((id) => sim.stats().responses[id]?.status === 'cancelled'),
+    10_000,
+  );
+  const cancelSeconds = (Date.now() - cancelledAt) / 1000;
+  await expect(handle.result()).rejects.toThrow();
+  expect((await handle.describe()).status.name).toBe('CANCELLED');
+  // The children end cancelled too, and nothing new was created after the cancel.
+  for (let n = 1; n <= input.maxQuestions; n++) {
+    const child = await client.workflow.getHandle(`${handle.workflowId}/q${n}`).describe();
+    expect(child.status.name).toBe('CANCELLED');
+  }
+  await new Promise((r) => setTimeout(r, 1_000));
+  expect(sim.stats().created).toBe(createdAtCancel);
+  expect(sim.stats().inFlight).toBe(0);
+  console.log(
+    `cancel: ${inFlightAtCancel.length} responses in flight, all cancelled at the provider within ${cancelSeconds.toFixed(2)} s; ` +
+      `${sim.stats().cancelled} cancelled in all, 0 created after the cancel`,
+  );
+}
+
+test('`deep-research cancel` stops the run and cancels every response in flight at the provider', async () => {
+  await cancelAndCheck((id) =>
+    run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'cancel', id], {
+      cwd: ROOT,
+      env: { ...process.env, TEMPORAL_ADDRESS: testAddress() },
+    }),
+  );
+});
+
+test('`temporal workflow cancel` does the same', async () => {
+  const temporal = await findTemporalCli({ log: () => undefined });
+  await cancelAndCheck((id) => run(temporal, ['workflow', 'cancel', '-w', id, '--address', testAddress()]));
+});
+
+test('finishEarly stops researching and writes the report from what was found, saying so', async () => {
+  sim.configure({ latencyMs: 800 });
+  const handle = await startResearch(client, taskQueue, { ...input, concurrency: 2 }, FAST_POLICY);
+  await waitFor('the first question to be researched', () => inFlight(sim, 'follow-up').length >= 1);
+  const answer = await run(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/main.ts', 'finish', handle.workflowId],
+    {
+      cwd: ROOT,
+      env: { ...process.env, TEMPORAL_ADDRESS: testAddress() },
+    },
+  );
+  expect(answer.stderr).toContain('research stops now');
+  const research = await result(handle);
+  expect(research.stoppedBy).toBe('finish');
+  expect(research.markdown).toMatch(/stopped early on request/i);
+  expect(research.questions.some((q) => q.status === 'skipped')).toBe(true);
+  expect(research.questions.some((q) => q.status === 'completed')).toBe(true);
+  expectCitationsResolve(research);
+  // A second request after the run has finished is refused politely.
+  expect(await client.workflow.getHandle(handle.workflowId).describe()).toMatchObject({
+    status: { name: 'COMPLETED' },
+  });
+});

@@ -1,0 +1,125 @@
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import type { BackgroundResponsePolicy } from '../../src/policies';
+import type { ResearchInput, ResearchResult } from '../../src/schemas/research';
+import type { RunningSimulator, SimulatorStats } from '../../src/simulator';
+import { testAddress } from '../helpers/temporal';
+
+/**
+ * What the fault suite shares: worker processes it can SIGKILL, a short-fused policy so a dead worker's
+ * step is resumed within seconds, and ways to read what the simulator was asked to do.
+ */
+
+const ROOT = path.join(__dirname, '..', '..');
+
+/** Heartbeat timeout 2 s: a killed worker's attempt is retried (resuming its response) about 3 s later. */
+export const FAST_POLICY: Partial<BackgroundResponsePolicy> = {
+  heartbeatTimeoutSeconds: 2,
+  retryInitialIntervalSeconds: 1,
+};
+
+export interface WorkerProcess {
+  process: ChildProcess;
+  /** Resolves once the worker polls its task queue. */
+  ready: Promise<void>;
+  kill(): Promise<void>;
+}
+
+/** A worker in its own process, exactly as `deep-research worker` runs in production. */
+export function spawnWorker(
+  sim: RunningSimulator,
+  taskQueue: string,
+  env: NodeJS.ProcessEnv = {},
+): WorkerProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'worker'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: testAddress(),
+      DEEP_RESEARCH_TASK_QUEUE: taskQueue,
+      OPENAI_BASE_URL: sim.baseURL,
+      OPENAI_API_KEY: 'sim-key',
+      DEEP_RESEARCH_POLL_INITIAL_MS: '50',
+      DEEP_RESEARCH_POLL_MAX_MS: '200',
+      DEEP_RESEARCH_HEARTBEAT_THROTTLE_MS: '300',
+      DEEP_RESEARCH_STICKY_TIMEOUT_MS: '1000',
+      ...(process.env.TEST_WORKFLOW_BUNDLE
+        ? { DEEP_RESEARCH_WORKFLOW_BUNDLE: process.env.TEST_WORKFLOW_BUNDLE }
+        : {}),
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (stderr.includes('worker on task queue')) resolve();
+    });
+    child.once('exit', (code) =>
+      reject(new Error(`worker exited (${code}) before it was ready:\n${stderr}`)),
+    );
+  });
+  ready.catch(() => undefined);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    process: child,
+    ready,
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+export function newTaskQueue(): string {
+  return `faults-${randomUUID()}`;
+}
+
+export async function startResearch(
+  client: Client,
+  taskQueue: string,
+  input: ResearchInput,
+  policy: Partial<BackgroundResponsePolicy> = FAST_POLICY,
+  workflowId = `research-faults-${randomUUID()}`,
+): Promise<WorkflowHandle> {
+  return client.workflow.start('deepResearch', { taskQueue, workflowId, args: [input, policy] });
+}
+
+export const result = (handle: WorkflowHandle) => handle.result() as Promise<ResearchResult>;
+
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+type ResponseStats = SimulatorStats['responses'][string];
+export type StepKind = 'plan' | 'search' | 'follow-up' | 'report';
+
+/** Which research step a simulated response served, from what it was asked to do. */
+export function stepKind(r: ResponseStats): StepKind {
+  if (r.formatName === 'research_plan') return 'plan';
+  if (r.formatName === 'research_gaps') return 'follow-up';
+  if (r.tools.includes('web_search')) return 'search';
+  return 'report';
+}
+
+const IN_FLIGHT = new Set(['queued', 'in_progress']);
+
+/** Responses of a kind still running at the provider that have been polled (so their id was heartbeated). */
+export function inFlight(sim: RunningSimulator, kind?: StepKind): string[] {
+  return Object.entries(sim.stats().responses)
+    .filter(([, r]) => IN_FLIGHT.has(r.status) && r.polls >= 1 && (!kind || stepKind(r) === kind))
+    .map(([id]) => id);
+}
