@@ -111,7 +111,7 @@ export async function runBackgroundResponse(
         ctx.heartbeat({ ...state, abandoned: true });
         throw ApplicationFailure.retryable(
           `${request.step}: response ${state.responseId} was still queued after ${deps.poll.queuedDeadlineMs} ms; ` +
-            'cancelled it, a fresh one will be created',
+            'cancelled it so that a retry starts a fresh one',
           FailureType.responseStuckQueued,
         );
       }

@@ -34,24 +34,35 @@ export function stripCitations(answer: Pick<BackgroundResult, 'outputText' | 'ci
     .trim();
 }
 
+/** Where the last sentence of `text` starts: after the last sentence end or line break. */
+function lastSentenceStart(text: string): number {
+  let start = 0;
+  for (const m of text.matchAll(/[.!?]\s+|\n/g)) start = m.index + m[0].length;
+  return start;
+}
+
 /** Each sentence that carries a citation becomes a fact, with the URLs cited in it. */
 export function factsFromAnswer(answer: Pick<BackgroundResult, 'outputText' | 'citations'>): KeyFact[] {
   const text = answer.outputText;
   const facts = new Map<string, Set<string>>();
-  for (const citation of answer.citations) {
-    // The sentence ends at the citation; it starts after the previous sentence end or line break.
-    const before = text.slice(0, citation.startIndex);
-    const start = Math.max(before.lastIndexOf('. ') + 1, before.lastIndexOf('\n') + 1, 0);
-    const sentence = stripCitations({
-      outputText: text.slice(start, citation.startIndex),
-      citations: [],
-    }).replace(/^[-*\s]+/, '');
+  // Walk the text with citation spans cut out; each citation belongs to the sentence just before it
+  // (whether the model put the citation before or after the full stop).
+  let plain = '';
+  let cursor = 0;
+  for (const citation of [...answer.citations].sort((a, b) => a.startIndex - b.startIndex)) {
+    if (citation.startIndex >= cursor) plain += text.slice(cursor, citation.startIndex);
+    cursor = Math.max(cursor, citation.endIndex);
+    const body = plain.trimEnd().replace(/[.!?]$/, '');
+    const sentence = body
+      .slice(lastSentenceStart(body))
+      .replace(/^[-*\s]+/, '')
+      .trim();
     if (sentence.length < 12) continue;
     const urls = facts.get(sentence) ?? new Set<string>();
     urls.add(normalizeUrl(citation.url));
     facts.set(sentence, urls);
   }
-  return [...facts].slice(0, MAX_FACTS).map(([factText, urls]) => ({ text: factText, urls: [...urls] }));
+  return [...facts].slice(0, MAX_FACTS).map(([factText, urls]) => ({ text: `${factText}.`, urls: [...urls] }));
 }
 
 /**
