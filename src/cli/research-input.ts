@@ -72,7 +72,7 @@ function parseJsonInput(json: string): Record<string, unknown> {
 export function researchInputFrom(question: string | undefined, o: ResearchOptions): ResearchInput {
   const base = o.input ? parseJsonInput(o.input) : {};
   if (question === undefined && base.question === undefined) {
-    throw new InvalidArgumentError('give the question to research, as an argument or in --input');
+    throw new InvalidArgumentError('question is required: give it as an argument or in --input');
   }
   const models = {
     ...(o.plannerModel ? { planner: o.plannerModel } : {}),
