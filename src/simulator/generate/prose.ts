@@ -87,6 +87,43 @@ export const FACETS: readonly Facet[] = [
     title: 'Open questions',
     rationale: 'Gaps in the evidence mark the limits of any conclusion.',
   },
+  // Twelve facets in all, so a plan of up to 12 questions (the project's maximum) has no duplicates.
+  {
+    question: 'How is {subject} implemented in practice, and what typically goes wrong?',
+    queries: [
+      '{subject} implementation lessons learned',
+      '{subject} case study deployment',
+      '{subject} pitfalls',
+    ],
+    title: 'Practice and pitfalls',
+    rationale: 'Practice shows where theory and reality part ways.',
+  },
+  {
+    question: 'What are the environmental and social impacts of {subject}?',
+    queries: [
+      '{subject} environmental impact',
+      '{subject} social impact study',
+      '{subject} lifecycle assessment',
+    ],
+    title: 'Environmental and social impact',
+    rationale: 'Impacts beyond cost decide public acceptance of {subject}.',
+  },
+  {
+    question: 'Which technical breakthroughs could change the prospects of {subject}?',
+    queries: ['{subject} breakthrough {year}', '{subject} new research results', '{subject} next generation'],
+    title: 'Breakthroughs to watch',
+    rationale: 'Breakthroughs can overturn the trade-offs of today.',
+  },
+  {
+    question: 'How have expert and public opinion about {subject} shifted in recent years?',
+    queries: [
+      '{subject} public opinion survey',
+      '{subject} expert survey {year}',
+      '{subject} perception trends',
+    ],
+    title: 'Opinion and perception',
+    rationale: 'Shifts in opinion often precede shifts in policy and investment.',
+  },
 ];
 
 // Subject-verb agreement is avoided on purpose: subjects may be singular or plural ("solid-state batteries").
