@@ -91,9 +91,10 @@ test('`temporal workflow cancel` does the same', async () => {
 });
 
 test('finishEarly stops researching and writes the report from what was found, saying so', async () => {
-  sim.configure({ latencyMs: 800 });
-  const handle = await startResearch(client, taskQueue, { ...input, concurrency: 2 }, FAST_POLICY);
-  await waitFor('the first question to be researched', () => inFlight(sim, 'follow-up').length >= 1);
+  // One question at a time with slow responses, so the finish lands while questions are still waiting.
+  sim.configure({ latencyMs: 2_500 });
+  const handle = await startResearch(client, taskQueue, { ...input, concurrency: 1 }, FAST_POLICY);
+  await waitFor('the first question to be searched', () => inFlight(sim, 'search').length >= 1);
   const answer = await run(
     process.execPath,
     ['--import', 'tsx', 'src/cli/main.ts', 'finish', handle.workflowId],
