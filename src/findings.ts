@@ -62,7 +62,9 @@ export function factsFromAnswer(answer: Pick<BackgroundResult, 'outputText' | 'c
     urls.add(normalizeUrl(citation.url));
     facts.set(sentence, urls);
   }
-  return [...facts].slice(0, MAX_FACTS).map(([factText, urls]) => ({ text: `${factText}.`, urls: [...urls] }));
+  return [...facts]
+    .slice(0, MAX_FACTS)
+    .map(([factText, urls]) => ({ text: `${factText}.`, urls: [...urls] }));
 }
 
 /**
