@@ -1,0 +1,115 @@
+import { extractDocument, type DocumentFormat, type ExtractedSection } from './extract';
+import { splitPassages, type Passage } from './passages';
+import { PdfReader } from './pdf-reader';
+import { PassageIndex } from './search-index';
+import { errorMessage } from './text';
+import { listFolder, type FileEntry, type FolderListing } from './walk';
+
+/** A file that was read: its text (for read_document) and its passages (for search). */
+export interface DocumentRecord {
+  file: string;
+  format: DocumentFormat;
+  sections: ExtractedSection[];
+  passages: Passage[];
+}
+
+/** The folder as of one listing: what could be read, what could not and why, and the search index. */
+export interface CorpusSnapshot {
+  signature: string;
+  documents: Map<string, DocumentRecord>;
+  /** File -> why it is not searchable ("it is larger than …", "it could not be read: …"). */
+  unreadable: Map<string, string>;
+  index: PassageIndex;
+}
+
+interface CachedFile {
+  size: number;
+  mtimeMs: number;
+  record?: DocumentRecord;
+  problem?: string;
+}
+
+/**
+ * The folder's documents, read and indexed on first use and kept in memory. Every call re-lists the
+ * folder (stat only) and rebuilds when anything changed; files whose size and mtime are unchanged are not
+ * read again, so editing one Markdown file does not re-parse every PDF.
+ */
+export class DocumentCorpus {
+  private snapshot: CorpusSnapshot | undefined;
+  private building: { signature: string; promise: Promise<CorpusSnapshot> } | undefined;
+  private readonly files = new Map<string, CachedFile>();
+
+  constructor(
+    readonly root: string,
+    readonly maxFileBytes: number,
+  ) {}
+
+  async current(): Promise<CorpusSnapshot> {
+    const listing = await listFolder(this.root);
+    if (this.snapshot?.signature === listing.signature) return this.snapshot;
+    // Concurrent calls (the model often searches in parallel) share one build of the same state.
+    if (this.building?.signature !== listing.signature) {
+      const promise = this.build(listing);
+      const building = { signature: listing.signature, promise };
+      this.building = building;
+      promise.then(
+        (snapshot) => {
+          if (this.building !== building) return;
+          this.snapshot = snapshot;
+          this.building = undefined;
+        },
+        () => {
+          if (this.building === building) this.building = undefined;
+        },
+      );
+    }
+    return this.building.promise;
+  }
+
+  private async build(listing: FolderListing): Promise<CorpusSnapshot> {
+    const documents = new Map<string, DocumentRecord>();
+    const unreadable = new Map<string, string>();
+    const pdfReader = new PdfReader();
+    try {
+      for (const entry of listing.files) {
+        let cached = this.files.get(entry.file);
+        if (!cached || cached.size !== entry.size || cached.mtimeMs !== entry.mtimeMs) {
+          cached = await this.read(entry, pdfReader);
+          this.files.set(entry.file, cached);
+        }
+        if (cached.record) documents.set(entry.file, cached.record);
+        else unreadable.set(entry.file, cached.problem ?? 'it could not be read');
+      }
+    } finally {
+      await pdfReader.close();
+    }
+    const listed = new Set(listing.files.map((f) => f.file));
+    for (const file of this.files.keys()) if (!listed.has(file)) this.files.delete(file);
+    const passages = [...documents.values()].flatMap((d) => d.passages);
+    return { signature: listing.signature, documents, unreadable, index: new PassageIndex(passages) };
+  }
+
+  private async read(entry: FileEntry, pdfReader: PdfReader): Promise<CachedFile> {
+    const stamp = { size: entry.size, mtimeMs: entry.mtimeMs };
+    if (entry.size > this.maxFileBytes) {
+      return {
+        ...stamp,
+        problem: `it is larger than this source's limit of ${megabytes(this.maxFileBytes)}`,
+      };
+    }
+    try {
+      const sections = await extractDocument(entry.absolutePath, entry.format, pdfReader);
+      if (entry.format === 'pdf' && sections.every((s) => s.text.trim() === '')) {
+        return { ...stamp, problem: 'it has no text layer (a scanned PDF needs OCR first)' };
+      }
+      const passages = splitPassages(entry.file, entry.format, sections);
+      return { ...stamp, record: { file: entry.file, format: entry.format, sections, passages } };
+    } catch (error) {
+      return { ...stamp, problem: `it could not be read (${errorMessage(error)})` };
+    }
+  }
+}
+
+function megabytes(bytes: number): string {
+  return `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
+}
