@@ -1,0 +1,356 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import type { z } from 'zod';
+import type { ResearchSource, ResearchTool, ToolContext, ToolResult } from '../types';
+import {
+  argumentsSchema,
+  exactJsonSchema,
+  sanitizeToolName,
+  summaryArgumentOf,
+  toToolResult,
+  type CallResult,
+} from './convert';
+
+export { sanitizeToolName, toToolResult, argumentsSchema } from './convert';
+
+export type McpTransportOptions =
+  | {
+      transport: 'stdio';
+      /** The server's executable, e.g. `npx` or `/usr/local/bin/crm-mcp`. */
+      command: string;
+      args?: string[];
+      /**
+       * The child's whole environment, besides PATH: the worker's own environment (API keys, database
+       * URLs) is not passed on. Put here what the server needs, e.g. its own token.
+       */
+      env?: Record<string, string>;
+      cwd?: string;
+    }
+  | {
+      transport: 'http';
+      /** The server's Streamable HTTP endpoint, e.g. `https://mcp.example.com/mcp`. */
+      url: string;
+      /** Sent with every request, e.g. `{ Authorization: 'Bearer …' }`. */
+      headers?: Record<string, string>;
+    };
+
+export interface McpSourceOptions {
+  /** Per tool call; the call is cancelled on the server when it runs out. Default 30 s. */
+  timeoutMs?: number;
+  /** Characters of tool output passed to the model at most. Default 12,000. */
+  maxOutputChars?: number;
+}
+
+/** An MCP server's tool as a research tool, with the server's own JSON Schema. */
+export type McpTool = ResearchTool & McpToolSchema;
+
+export interface McpToolSchema {
+  /**
+   * The server's JSON Schema for the arguments, as sent (minus `$schema`): use this, not a conversion of
+   * `parameters`, as the function's parameters, so the model sees exactly what the server declared.
+   */
+  jsonSchema: Record<string, unknown>;
+  /** The tool's name on the server; `name` is this, sanitized to `[a-zA-Z0-9_-]{1,64}`. */
+  serverToolName: string;
+}
+
+/**
+ * A source backed by an MCP server. Its tools are whatever the server lists, so they are only known
+ * after connecting: **`await source.init()` before reading `source.tools`** (reading them earlier
+ * throws). `init` connects, lists the tools once and can be called any number of times; the tools do not
+ * change afterwards (a server's `tools/list_changed` is not followed). Calls reconnect by themselves if
+ * the connection was lost. `close()` closes the client and its transport, ending a stdio server's
+ * process; the source cannot be used after it.
+ */
+export interface McpSource extends ResearchSource {
+  kind: 'api';
+  init(): Promise<void>;
+  readonly tools: McpTool[];
+  close(): Promise<void>;
+}
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_MAX_OUTPUT_CHARS = 12_000;
+/** Starting the server (a stdio server may be fetched by `npx` first) and listing its tools. */
+const CONNECT_TIMEOUT_MS = 60_000;
+const STDERR_TAIL_CHARS = 2000;
+const CLIENT_INFO = { name: 'durable-deep-research', version: '0.1.0' };
+
+interface Connection {
+  client: Client;
+  /** For a stdio server: its last words on stderr, for error messages. */
+  stderrTail: () => string;
+}
+
+/**
+ * An MCP server as a research source (kind `api`), through the official SDK client: stdio
+ * (`StdioClientTransport`, the server runs as a child process) or Streamable HTTP
+ * (`StreamableHTTPClientTransport`). Nothing is started until `init()` or a tool call.
+ *
+ * Environment of a stdio server: the configured `env` plus PATH, never the worker's environment, which
+ * holds the worker's own secrets. (The SDK adds its fixed list of harmless variables, on POSIX HOME,
+ * LOGNAME, SHELL, TERM and USER; a configured value wins over those.)
+ *
+ * Tool results: see `toToolResult`. Failures of a call (server error, timeout, lost connection) come
+ * back as "error: …" output; configuration errors throw here, a server that cannot be started or
+ * reached makes `init()` throw.
+ */
+export function mcpSource(
+  name: string,
+  options: McpTransportOptions,
+  more: McpSourceOptions = {},
+): McpSource {
+  const settings = validate(name, options, more);
+  const where = `MCP source "${name}"`;
+  let connection: Promise<Connection> | undefined;
+  let listed: McpTool[] | undefined;
+  let initializing: Promise<void> | undefined;
+  let closed = false;
+
+  const connect = (): Promise<Connection> => {
+    if (closed) return Promise.reject(new Error(`${where} is closed`));
+    if (!connection) {
+      const attempt = open(options, settings.env, CONNECT_TIMEOUT_MS, () => {
+        // Lost (the server exited, the HTTP session ended): the next call connects again.
+        if (connection === attempt) connection = undefined;
+      });
+      connection = attempt;
+      attempt.then(
+        (opened) => {
+          if (closed) void opened.client.close().catch(() => undefined);
+        },
+        () => {
+          if (connection === attempt) connection = undefined;
+        },
+      );
+    }
+    return connection;
+  };
+
+  const list = async (): Promise<void> => {
+    let opened: Connection;
+    try {
+      opened = await connect();
+    } catch (error) {
+      throw new Error(`${where}: could not connect to ${describe(options)}: ${messageOf(error)}`, {
+        cause: error,
+      });
+    }
+    const tools: McpTool[] = [];
+    const taken = new Set<string>();
+    let cursor: string | undefined;
+    try {
+      do {
+        const page = await opened.client.listTools(cursor ? { cursor } : {}, {
+          timeout: CONNECT_TIMEOUT_MS,
+        });
+        for (const tool of page.tools) {
+          const toolName = sanitizeToolName(tool.name, taken);
+          taken.add(toolName);
+          tools.push(makeTool(tool, toolName));
+        }
+        cursor = page.nextCursor;
+      } while (cursor);
+    } catch (error) {
+      throw new Error(
+        `${where}: could not list the server's tools: ${messageOf(error)}${opened.stderrTail()}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    listed = tools;
+  };
+
+  const makeTool = (
+    tool: { name: string; description?: string; title?: string; inputSchema: Record<string, unknown> },
+    toolName: string,
+  ): McpTool => {
+    const summaryArgument = summaryArgumentOf(tool.inputSchema);
+    const built: ResearchTool<z.ZodType<Record<string, unknown>>> & McpToolSchema = {
+      name: toolName,
+      serverToolName: tool.name,
+      description: tool.description || tool.title || `The ${tool.name} tool of the ${name} MCP server.`,
+      parameters: argumentsSchema(tool.inputSchema),
+      jsonSchema: exactJsonSchema(tool.inputSchema),
+      ...(summaryArgument ? { summaryArgument } : {}),
+      run: (args, ctx) => call(tool.name, args, ctx),
+    };
+    // `ResearchTool` (of any schema) types `summaryArgument` as a key of `unknown`, i.e. never; the
+    // arguments here are a record, whose keys are strings.
+    return built as McpTool;
+  };
+
+  const call = async (tool: string, args: unknown, ctx: ToolContext): Promise<ToolResult> => {
+    if (typeof args !== 'object' || args === null || Array.isArray(args)) {
+      return failure(`the arguments of ${tool} must be an object`);
+    }
+    let opened: Connection;
+    try {
+      opened = await connect();
+    } catch (error) {
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      return failure(`the ${name} MCP server could not be reached: ${messageOf(error)}`);
+    }
+    try {
+      const result = await opened.client.callTool(
+        { name: tool, arguments: args as Record<string, unknown> },
+        undefined,
+        { signal: ctx.signal, timeout: settings.timeoutMs, maxTotalTimeout: settings.timeoutMs },
+      );
+      return toToolResult(result as CallResult, {
+        source: name,
+        tool,
+        maxOutputChars: settings.maxOutputChars,
+      });
+    } catch (error) {
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
+        return failure(`${tool} timed out after ${settings.timeoutMs} ms`);
+      }
+      if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) {
+        return failure(`the ${name} MCP server closed the connection during ${tool}${opened.stderrTail()}`);
+      }
+      return failure(`${tool} failed: ${messageOf(error)}`);
+    }
+  };
+
+  return {
+    name,
+    kind: 'api',
+    get tools(): McpTool[] {
+      if (!listed) {
+        throw new Error(
+          `${where}: its tools are listed by the server on connect; await source.init() before reading source.tools`,
+        );
+      }
+      return listed;
+    },
+    init(): Promise<void> {
+      if (listed) return Promise.resolve();
+      if (closed) return Promise.reject(new Error(`${where} is closed`));
+      initializing ??= list().finally(() => {
+        initializing = undefined;
+      });
+      return initializing;
+    },
+    async close(): Promise<void> {
+      closed = true;
+      const current = connection;
+      connection = undefined;
+      if (!current) return;
+      const opened = await current.catch(() => undefined);
+      // Closes the transport: a stdio server's stdin is closed, then SIGTERM, then SIGKILL.
+      await opened?.client.close().catch(() => undefined);
+    },
+  };
+}
+
+async function open(
+  options: McpTransportOptions,
+  env: Record<string, string>,
+  timeoutMs: number,
+  onClose: () => void,
+): Promise<Connection> {
+  let transport: Transport;
+  let stderr = '';
+  if (options.transport === 'stdio') {
+    const stdio = new StdioClientTransport({
+      command: options.command,
+      ...(options.args ? { args: options.args } : {}),
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+      env,
+      // Piped, not inherited: kept (the tail) for error messages instead of mixing into the worker's log.
+      stderr: 'pipe',
+    });
+    stdio.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString('utf8')).slice(-STDERR_TAIL_CHARS);
+    });
+    transport = stdio;
+  } else {
+    transport = new StreamableHTTPClientTransport(new URL(options.url), {
+      requestInit: { headers: { ...options.headers } },
+    });
+  }
+  const client = new Client(CLIENT_INFO, { capabilities: {} });
+  client.onclose = onClose;
+  client.onerror = () => undefined;
+  const stderrTail = () => (stderr.trim() ? ` (server stderr: ${stderr.trim()})` : '');
+  try {
+    await client.connect(transport, { timeout: timeoutMs });
+  } catch (error) {
+    await client.close().catch(() => undefined);
+    throw new Error(`${messageOf(error)}${stderrTail()}`, { cause: error });
+  }
+  return { client, stderrTail };
+}
+
+function validate(name: string, options: McpTransportOptions, more: McpSourceOptions) {
+  if (!name.trim()) throw new Error('MCP source: name must not be empty');
+  const where = `MCP source "${name}"`;
+  const timeoutMs = more.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw new Error(`${where}: timeoutMs must be a positive number, got ${more.timeoutMs}`);
+  }
+  const maxOutputChars = more.maxOutputChars ?? DEFAULT_MAX_OUTPUT_CHARS;
+  if (!Number.isSafeInteger(maxOutputChars) || maxOutputChars <= 0) {
+    throw new Error(`${where}: maxOutputChars must be a positive integer, got ${more.maxOutputChars}`);
+  }
+  const env: Record<string, string> = {};
+  if (options.transport === 'stdio') {
+    if (typeof options.command !== 'string' || !options.command.trim()) {
+      throw new Error(`${where}: command must be a non-empty string`);
+    }
+    if (options.args !== undefined && !options.args.every((a) => typeof a === 'string')) {
+      throw new Error(`${where}: args must be a list of strings`);
+    }
+    if (process.env.PATH !== undefined) env.PATH = process.env.PATH;
+    for (const [key, value] of Object.entries(options.env ?? {})) {
+      if (typeof value !== 'string') throw new Error(`${where}: env.${key} must be a string`);
+      env[key] = value;
+    }
+  } else if (options.transport === 'http') {
+    let url: URL;
+    try {
+      url = new URL(options.url);
+    } catch {
+      throw new Error(`${where}: url must be an absolute http(s) URL, got ${JSON.stringify(options.url)}`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new Error(`${where}: url must be an http or https URL, got ${url.protocol}`);
+    }
+    for (const [key, value] of Object.entries(options.headers ?? {})) {
+      if (typeof value !== 'string') throw new Error(`${where}: headers.${key} must be a string`);
+    }
+  } else {
+    throw new Error(`${where}: transport must be "stdio" or "http"`);
+  }
+  return { timeoutMs, maxOutputChars, env };
+}
+
+function describe(options: McpTransportOptions): string {
+  return options.transport === 'stdio'
+    ? `the stdio server \`${[options.command, ...(options.args ?? [])].join(' ')}\``
+    : `the HTTP server ${redactUrl(options.url)}`;
+}
+
+/** Without credentials or query (which may hold a token). */
+function redactUrl(raw: string): string {
+  try {
+    const url = new URL(raw);
+    return `${url.protocol}//${url.host}${url.pathname}`;
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function failure(message: string): ToolResult {
+  return { output: `error: ${message}`, sources: [] };
+}
