@@ -2,6 +2,8 @@ import { runBackgroundResponse } from './background-response';
 import {
   findGaps,
   planResearch,
+  prepareSources,
+  runTool,
   searchWeb,
   writeReport,
   type GapsInput,
@@ -9,6 +11,7 @@ import {
   type ReportInput,
   type ResearchDeps,
   type SearchInput,
+  type ToolCallInput,
 } from './research';
 import type { BackgroundRequest } from '../src/schemas/background-response';
 
@@ -26,6 +29,8 @@ export function createActivities(deps: ActivityDeps) {
     searchWeb: (input: SearchInput) => searchWeb(deps, input),
     findGaps: (input: GapsInput) => findGaps(deps, input),
     writeReport: (input: ReportInput) => writeReport(deps, input),
+    prepareSources: (input: { sources: string[] }) => prepareSources(deps, input),
+    runTool: (call: ToolCallInput) => runTool(deps, call),
   };
 }
 

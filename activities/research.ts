@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { clip, factsFromAnswer, mergeFinding, sourcesFromAnswer, stripCitations } from '../src/findings';
 import { costOfUsage, type PriceTable } from '../src/pricing';
@@ -10,8 +11,13 @@ import { checkCitations, numberSources, renderReport } from '../src/report';
 import type {
   BackgroundRequest,
   BackgroundResult,
+  FunctionCall,
   ReasoningEffort,
+  Tool,
 } from '../src/schemas/background-response';
+import { SourcesConfigError, WEB_SOURCE } from '../src/tools/config';
+import type { FunctionToolDefinition, SourceRegistry } from '../src/tools/registry';
+import type { ToolResult } from '../src/tools/types';
 import {
   gapAnalysisSchema,
   researchPlanSchema,
@@ -39,6 +45,8 @@ export interface ResearchDeps extends BackgroundResponseDeps {
   prices: PriceTable;
   /** True when the provider is the built-in simulator: the report says so. */
   simulated: boolean;
+  /** The private sources this worker is configured with. */
+  sources: SourceRegistry;
 }
 
 interface ModelChoice {
@@ -138,6 +146,49 @@ export async function planResearch(deps: ResearchDeps, input: PlanInput): Promis
   return { plan: { questions: questions.slice(0, input.maxQuestions) }, step };
 }
 
+// ---- sources and tools -----------------------------------------------------------------------------
+
+export interface PrepareSourcesOutput {
+  web: boolean;
+  tools: FunctionToolDefinition[];
+}
+
+/** Checks a run's source names against the worker's configuration and lists their tools. */
+export async function prepareSources(
+  deps: ResearchDeps,
+  input: { sources: string[] },
+): Promise<PrepareSourcesOutput> {
+  const problem = deps.sources.check(input.sources);
+  if (problem)
+    throw ApplicationFailure.nonRetryable(
+      `Invalid research input: sources: ${problem}`,
+      'InvalidResearchInput',
+    );
+  try {
+    return { web: input.sources.includes(WEB_SOURCE), tools: await deps.sources.definitions(input.sources) };
+  } catch (error) {
+    if (error instanceof SourcesConfigError)
+      throw ApplicationFailure.nonRetryable(error.message, 'SourceConfigError');
+    throw error;
+  }
+}
+
+export interface ToolCallInput {
+  name: string;
+  arguments: string;
+}
+
+/** One function call the model asked for, run against its source. The output goes back to the model. */
+export async function runTool(deps: ResearchDeps, call: ToolCallInput): Promise<ToolResult> {
+  try {
+    return await deps.sources.run(call.name, call.arguments, Context.current().cancellationSignal);
+  } catch (error) {
+    if (error instanceof SourcesConfigError)
+      throw ApplicationFailure.nonRetryable(error.message, 'SourceConfigError');
+    throw error;
+  }
+}
+
 // ---- search ----------------------------------------------------------------------------------------
 
 export interface SearchInput extends ModelChoice {
@@ -148,6 +199,14 @@ export interface SearchInput extends ModelChoice {
   knownSoFar?: string;
   searchContextSize?: 'low' | 'medium' | 'high';
   allowedDomains?: string[];
+  /** Hosted web search on or off (a run without "web" never searches the web). Default on. */
+  web?: boolean;
+  /** Private sources' tools the model may call. */
+  functionTools?: FunctionToolDefinition[];
+  /** `private-analysis`: check what the web said against the private sources (hybrid mode). */
+  purpose?: 'research' | 'private-analysis';
+  /** Continuing after function calls: the response they came from and their outputs. */
+  continuation?: { previousResponseId: string; outputs: Array<{ callId: string; output: string }> };
 }
 
 export interface SearchOutput {
@@ -155,22 +214,58 @@ export interface SearchOutput {
   keyFacts: KeyFact[];
   sources: Source[];
   incomplete?: string;
+  /** Calls the model wants answered before it can finish; run each with runTool and continue. */
+  functionCalls: Array<FunctionCall & { summary: string }>;
   step: StepOutcome;
 }
 
+function callSummary(call: FunctionCall, tools: FunctionToolDefinition[]): string {
+  const tool = tools.find((t) => t.name === call.name);
+  let main = '';
+  try {
+    const args = JSON.parse(call.arguments) as Record<string, unknown>;
+    const value = tool?.summaryArgument ? args[tool.summaryArgument] : Object.values(args)[0];
+    if (typeof value === 'string' || typeof value === 'number') main = ` ${String(value)}`;
+  } catch {
+    // The tool will tell the model its arguments are not JSON; the summary just names the tool.
+  }
+  return `tool: ${call.name}${main}`.slice(0, 200);
+}
+
 export async function searchWeb(deps: ResearchDeps, input: SearchInput): Promise<SearchOutput> {
-  const prompt = searchPrompt(input);
+  const functionTools = input.functionTools ?? [];
+  const prompt = searchPrompt({ ...input, privateSources: [...new Set(functionTools.map((t) => t.source))] });
+  const tools: Tool[] = [
+    ...(input.web === false
+      ? []
+      : [
+          {
+            type: 'web_search' as const,
+            ...(input.searchContextSize ? { searchContextSize: input.searchContextSize } : {}),
+            ...(input.allowedDomains?.length ? { allowedDomains: input.allowedDomains } : {}),
+          },
+        ]),
+    ...functionTools.map((t) => ({
+      type: 'function' as const,
+      name: t.name,
+      description: t.description,
+      parameters: t.parameters,
+      // Tool schemas come from zod and MCP servers, with optional fields: not strict-mode schemas.
+      strict: false,
+    })),
+  ];
   const { answer, step } = await runStep(deps, 'researcher', input, {
-    step: `search: ${input.queries[0] ?? input.question}`,
+    step: input.continuation ? 'tool answer' : `search: ${input.queries[0] ?? input.question}`,
     instructions: prompt.instructions,
-    input: prompt.input,
-    tools: [
-      {
-        type: 'web_search',
-        ...(input.searchContextSize ? { searchContextSize: input.searchContextSize } : {}),
-        ...(input.allowedDomains?.length ? { allowedDomains: input.allowedDomains } : {}),
-      },
-    ],
+    input: input.continuation
+      ? input.continuation.outputs.map((o) => ({
+          type: 'function_call_output' as const,
+          callId: o.callId,
+          output: o.output,
+        }))
+      : prompt.input,
+    ...(input.continuation ? { previousResponseId: input.continuation.previousResponseId } : {}),
+    ...(tools.length ? { tools } : {}),
     reasoningEffort: input.reasoningEffort ?? 'medium',
   });
   const round = {
@@ -183,6 +278,7 @@ export async function searchWeb(deps: ResearchDeps, input: SearchInput): Promise
   return {
     ...bounded,
     ...(answer.status === 'incomplete' ? { incomplete: answer.incompleteReason ?? 'incomplete' } : {}),
+    functionCalls: answer.functionCalls.map((c) => ({ ...c, summary: callSummary(c, functionTools) })),
     step,
   };
 }

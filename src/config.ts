@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_PRICES, mergePrices, type PriceOverride, type PriceTable } from './pricing';
 import type { ResearchRole } from './schemas/research';
+import { projectRoot } from './temporal/tools-dir';
+import { loadSourcesFile, SourcesConfigError, type SourcesFile } from './tools/config';
 
 /**
  * Settings from the environment, validated once at start. The schema is keyed by the variable names
@@ -50,6 +53,8 @@ const envSchema = z.object({
   DEEP_RESEARCH_PLANNER_MODEL: z.string().min(1).default(DEFAULT_MODEL),
   DEEP_RESEARCH_RESEARCHER_MODEL: z.string().min(1).default(DEFAULT_MODEL),
   DEEP_RESEARCH_WRITER_MODEL: z.string().min(1).default(DEFAULT_MODEL),
+  /** Private sources a run may name (default: deep-research.sources.json in the project, the examples). */
+  DEEP_RESEARCH_SOURCES_FILE: z.string().min(1).optional(),
   /** A JSON price table merged over the built-in one (src/pricing.ts), for new models or new prices. */
   DEEP_RESEARCH_PRICES_FILE: z.string().min(1).optional(),
 });
@@ -85,6 +90,7 @@ export interface WorkerSettings {
   stickyTimeoutMs: number;
   models: Record<ResearchRole, string>;
   prices: PriceTable;
+  sources: SourcesFile;
 }
 
 export class ConfigError extends Error {
@@ -161,7 +167,17 @@ export function loadWorkerSettings(env: NodeJS.ProcessEnv = process.env): Worker
       writer: e.DEEP_RESEARCH_WRITER_MODEL,
     },
     prices: e.DEEP_RESEARCH_PRICES_FILE ? loadPrices(e.DEEP_RESEARCH_PRICES_FILE) : DEFAULT_PRICES,
+    sources: loadSources(e.DEEP_RESEARCH_SOURCES_FILE),
   };
+}
+
+function loadSources(file: string | undefined): SourcesFile {
+  try {
+    return loadSourcesFile(file, path.join(projectRoot(), 'deep-research.sources.json'));
+  } catch (error) {
+    if (error instanceof SourcesConfigError) throw new ConfigError(error.message);
+    throw error;
+  }
 }
 
 function loadPrices(file: string): PriceTable {

@@ -72,3 +72,20 @@ export function backgroundResponseActivityOptions(
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   };
 }
+
+/**
+ * A private source's tool call (a document search, a read-only query, a page fetch, an MCP tool): short,
+ * retried a few times for passing faults; a misconfigured source is not retried.
+ */
+export function toolActivityOptions(): ActivityOptions {
+  return {
+    startToCloseTimeout: '2 minutes',
+    retry: {
+      initialInterval: '1 second',
+      backoffCoefficient: 2,
+      maximumInterval: '10 seconds',
+      maximumAttempts: 3,
+      nonRetryableErrorTypes: ['SourceConfigError'],
+    },
+  };
+}

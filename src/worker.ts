@@ -4,6 +4,7 @@ import type { WorkerSettings } from './config';
 import { createOpenAIClient } from './openai/client';
 import { isSimulator } from './openai/detect-simulator';
 import { connectWorker } from './temporal/connection';
+import { SourceRegistry } from './tools/registry';
 
 /**
  * A worker for the `deep-research` task queue: the research workflows plus the activities that talk to
@@ -33,6 +34,7 @@ export async function createWorker(
     models: settings.models,
     prices: settings.prices,
     simulated,
+    sources: new SourceRegistry(settings.sources),
   });
   return Worker.create({
     connection,

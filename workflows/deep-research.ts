@@ -4,6 +4,7 @@ import {
   condition,
   getExternalWorkflowHandle,
   isCancellation,
+  proxyActivities,
   setCurrentDetails,
   setHandler,
   sleep,
@@ -11,7 +12,8 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { BackgroundResponsePolicy } from '../src/policies';
+import { toolActivityOptions, type BackgroundResponsePolicy } from '../src/policies';
+import type { Activities } from '../activities';
 import { addUsage, emptyUsage, type Usage } from '../src/schemas/background-response';
 import {
   researchInputSchema,
@@ -156,6 +158,14 @@ export async function deepResearch(
     ...(input.reasoningEffort ? { reasoningEffort: input.reasoningEffort } : {}),
   });
 
+  // ---- 0. private sources: known to this worker? which tools do they offer? (no spending before) ----
+  const privateSources = input.sources.filter((source) => source !== 'web');
+  const prepared = privateSources.length
+    ? await proxyActivities<Activities>({ ...toolActivityOptions(), summary: 'sources' }).prepareSources({
+        sources: input.sources,
+      })
+    : undefined;
+
   // ---- 1. plan ----
   let planned: PlannedQuestion[] = [];
   let repair: { responseId: string; problem: string } | undefined;
@@ -222,6 +232,7 @@ export async function deepResearch(
               ...(input.allowedDomains ? { allowedDomains: input.allowedDomains } : {}),
               reportTo: info.workflowId,
               ...(policy ? { policy } : {}),
+              ...(prepared ? { web: prepared.web, functionTools: prepared.tools, mode: input.mode } : {}),
             },
           ],
           staticSummary: `q${n}: ${planned[index]!.question}`.slice(0, 200),

@@ -1,6 +1,8 @@
-import { getExternalWorkflowHandle, setHandler } from '@temporalio/workflow';
+import { getExternalWorkflowHandle, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { SearchInput, SearchOutput } from '../activities/research';
 import { mergeFinding } from '../src/findings';
-import type { BackgroundResponsePolicy } from '../src/policies';
+import { toolActivityOptions, type BackgroundResponsePolicy } from '../src/policies';
 import type { ReasoningEffort } from '../src/schemas/background-response';
 import { emptyUsage, addUsage } from '../src/schemas/background-response';
 import type {
@@ -11,8 +13,12 @@ import type {
   StepOutcome,
   StoppedBy,
 } from '../src/schemas/research';
+import type { FunctionToolDefinition } from '../src/tools/registry';
 import { researchActivities } from './activities';
 import { questionUpdateSignal, stopResearchSignal } from './messages';
+
+/** Rounds of function calls one search step may make before it must answer. */
+export const MAX_TOOL_ROUNDS = 4;
 
 export interface ResearchQuestionInput {
   n: number;
@@ -26,11 +32,21 @@ export interface ResearchQuestionInput {
   /** The parent's workflow id: progress and cost go there after every step. */
   reportTo?: string;
   policy?: Partial<BackgroundResponsePolicy>;
+  /** Hosted web search on (default) or off. */
+  web?: boolean;
+  /** Tools of the private sources this run may use. */
+  functionTools?: FunctionToolDefinition[];
+  /** hybrid: research on the web, then one round that checks the finding against the private sources. */
+  mode?: ResearchSettings['mode'];
 }
 
+type FindingParts = Pick<Finding, 'summary' | 'keyFacts' | 'sources'>;
+
 /**
- * One planned question: a web search, then up to `depth` follow-up rounds that ask what is still missing
- * and search for it. Returns a compact finding. Stops before its next step when the parent says so.
+ * One planned question: a search (web, private tools, or both), then up to `depth` follow-up rounds that
+ * ask what is still missing and search for it. Function calls the model makes are each run as their own
+ * activity and answered, a bounded number of rounds. Returns a compact finding. Stops before its next
+ * step when the parent says so.
  */
 export async function researchQuestion(input: ResearchQuestionInput): Promise<Finding> {
   let stoppedBy: StoppedBy | undefined;
@@ -42,18 +58,23 @@ export async function researchQuestion(input: ResearchQuestionInput): Promise<Fi
     ...(input.reasoningEffort ? { reasoningEffort: input.reasoningEffort } : {}),
   };
   const researcherModel = input.models?.researcher ? { model: input.models.researcher } : {};
+  const hybrid = input.mode === 'hybrid';
+  const privateTools = input.functionTools ?? [];
   const searchOptions = {
     overallQuestion: input.overallQuestion,
     question: input.planned.question,
     ...(input.searchContextSize ? { searchContextSize: input.searchContextSize } : {}),
     ...(input.allowedDomains ? { allowedDomains: input.allowedDomains } : {}),
+    ...(input.web === false ? { web: false } : {}),
+    // In hybrid mode the web comes first on its own; the private tools get a round of their own.
+    ...(privateTools.length && !hybrid ? { functionTools: privateTools } : {}),
     ...researcherModel,
     ...choice,
   };
 
   let usage = emptyUsage;
   let costUsd = 0;
-  let finding = { summary: '', keyFacts: [] as Finding['keyFacts'], sources: [] as Finding['sources'] };
+  let finding: FindingParts = { summary: '', keyFacts: [], sources: [] };
   let round = 0;
   let followUpRounds = 0;
   const account = async (status: QuestionStatus, step: StepOutcome) => {
@@ -68,13 +89,47 @@ export async function researchQuestion(input: ResearchQuestionInput): Promise<Fi
     });
   };
 
+  /** One search step: ask, run the function calls it makes (each its own activity), answer them, repeat. */
+  const search = async (
+    summary: string,
+    request: SearchInput,
+  ): Promise<{ parts: FindingParts; step: StepOutcome }> => {
+    let answer: SearchOutput = await researchActivities(summary, input.policy).searchWeb(request);
+    let gathered: FindingParts = { summary: '', keyFacts: [], sources: [] };
+    for (let toolRound = 1; answer.functionCalls.length && toolRound <= MAX_TOOL_ROUNDS; toolRound++) {
+      await account('researching', answer.step);
+      const calls = answer.functionCalls;
+      const results = await Promise.all(
+        calls.map((call) =>
+          proxyActivities<Activities>({ ...toolActivityOptions(), summary: call.summary }).runTool({
+            name: call.name,
+            arguments: call.arguments,
+          }),
+        ),
+      );
+      // What the tools returned is cited like web pages: each source, and its passage as a fact.
+      gathered = mergeFinding(gathered, {
+        summary: '',
+        sources: results.flatMap((r) => r.sources.map(({ url, title, kind }) => ({ url, title, kind }))),
+        keyFacts: results.flatMap((r) =>
+          r.sources.flatMap((s) => (s.excerpt ? [{ text: s.excerpt, urls: [s.url] }] : [])),
+        ),
+      });
+      if (stoppedBy) break;
+      answer = await researchActivities('tool answer', input.policy).searchWeb({
+        ...request,
+        continuation: {
+          previousResponseId: answer.step.responseId,
+          outputs: calls.map((call, i) => ({ callId: call.callId, output: results[i]!.output })),
+        },
+      });
+    }
+    return { parts: mergeFinding(gathered, answer), step: answer.step };
+  };
+
   const queries = [input.planned.question, ...input.planned.searchHints].slice(0, 3);
-  const first = await researchActivities(`search: ${queries[0]}`, input.policy).searchWeb({
-    ...searchOptions,
-    queries,
-    round: 0,
-  });
-  finding = mergeFinding(finding, first);
+  const first = await search(`search: ${queries[0]}`, { ...searchOptions, queries, round: 0 });
+  finding = mergeFinding(finding, first.parts);
   await account('researching', first.step);
 
   for (round = 1; round <= input.depth && !stoppedBy; round++) {
@@ -91,15 +146,29 @@ export async function researchQuestion(input: ResearchQuestionInput): Promise<Fi
     // An analysis that does not validate ends the follow-ups: what was found so far still stands.
     const followUps = gaps.analysis && !gaps.analysis.done ? gaps.analysis.followUpQueries : [];
     if (!followUps.length || stoppedBy) break;
-    const more = await researchActivities(`search: ${followUps[0]}`, input.policy).searchWeb({
+    const more = await search(`search: ${followUps[0]}`, {
       ...searchOptions,
       queries: followUps,
       round,
       knownSoFar: finding.summary,
     });
-    finding = mergeFinding(finding, more);
+    finding = mergeFinding(finding, more.parts);
     followUpRounds = round;
     await account('researching', more.step);
+  }
+
+  if (hybrid && privateTools.length && !stoppedBy) {
+    const analysis = await search('private analysis', {
+      ...searchOptions,
+      web: false,
+      functionTools: privateTools,
+      purpose: 'private-analysis',
+      queries: [input.planned.question],
+      round,
+      knownSoFar: finding.summary,
+    });
+    finding = mergeFinding(finding, analysis.parts);
+    await account('researching', analysis.step);
   }
 
   return {

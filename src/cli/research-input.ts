@@ -17,6 +17,8 @@ export interface ResearchOptions {
   searchContextSize?: string;
   allowedDomain?: string[];
   concurrency?: number;
+  sources?: string[];
+  mode?: string;
 }
 
 function number(flag: string) {
@@ -52,7 +54,16 @@ export function addResearchOptions(command: Command): Command {
     .option('--reasoning-effort <effort>', 'none | minimal | low | medium | high | xhigh')
     .option('--search-context-size <size>', 'low | medium | high')
     .option('--allowed-domain <domain...>', 'search only these domains (repeatable)')
-    .option('--concurrency <n>', 'questions researched at once, 1-12 (default 4)', number('--concurrency'));
+    .option('--concurrency <n>', 'questions researched at once, 1-12 (default 4)', number('--concurrency'))
+    .option(
+      '--sources <names>',
+      'where to look, comma-separated: web and/or private sources from the sources file, e.g. web,docs:example (default web)',
+      (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((s) => s.trim())],
+    )
+    .option(
+      '--mode <mode>',
+      'standard, or hybrid: the web first, then each finding checked against private sources',
+    );
 }
 
 function parseJsonInput(json: string): Record<string, unknown> {
@@ -96,5 +107,7 @@ export function researchInputFrom(question: string | undefined, o: ResearchOptio
     ...(o.searchContextSize ? { searchContextSize: o.searchContextSize } : {}),
     ...(o.allowedDomain?.length ? { allowedDomains: o.allowedDomain } : {}),
     ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
+    ...(o.sources?.length ? { sources: o.sources.filter(Boolean) } : {}),
+    ...(o.mode ? { mode: o.mode } : {}),
   } as ResearchInput;
 }

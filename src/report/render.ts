@@ -66,7 +66,12 @@ function sourcesList(cited: NumberedSource[]): string {
   if (cited.length === 0) return '_No sources were cited._';
   // Blank lines between entries: consecutive lines would merge into one paragraph when rendered.
   return cited
-    .map((s) => `[${s.n}] [${escapeLinkText(s.title) || escapeLinkText(s.url)}](${escapeLinkUrl(s.url)})`)
+    .map((s) =>
+      s.kind && s.kind !== 'web'
+        ? // A private source is no web link: name it, where it lives, and what kind it is.
+          `[${s.n}] ${escapeLinkText(s.title) || s.url} — \`${s.url}\` (${s.kind})`
+        : `[${s.n}] [${escapeLinkText(s.title) || escapeLinkText(s.url)}](${escapeLinkUrl(s.url)})`,
+    )
     .join('\n\n');
 }
 

@@ -72,18 +72,20 @@ function cleanTitle(title: string): string {
  * it, or its hostname when no search gave it a title.
  */
 export function numberSources(groups: Source[][]): NumberedSource[] {
-  const byUrl = new Map<string, { url: string; title: string }>();
+  const byUrl = new Map<string, { url: string; title: string; kind: Source['kind'] }>();
   for (const source of groups.flat()) {
     const url = normalizeUrl(source.url);
     if (!url) continue;
     const title = cleanTitle(source.title);
     const seen = byUrl.get(url);
-    if (!seen) byUrl.set(url, { url, title });
+    if (!seen) byUrl.set(url, { url, title, kind: source.kind });
     else if (!seen.title) seen.title = title;
   }
   return [...byUrl.values()].map((entry, i) => ({
     n: i + 1,
     url: entry.url,
     title: entry.title || hostnameOf(entry.url),
+    // Private sources keep their kind so the report can tell them from the web.
+    ...(entry.kind && entry.kind !== 'web' ? { kind: entry.kind } : {}),
   }));
 }

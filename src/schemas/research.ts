@@ -19,34 +19,63 @@ const domain = z
   .toLowerCase()
   .regex(/^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$/, 'must be a domain name such as "arxiv.org"');
 
-export const researchInputSchema = z.strictObject({
-  question: z
-    .string({ error: 'question is required: the topic or question to research' })
-    .trim()
-    .min(3, 'question is too short: ask a real question of 3 to 4000 characters')
-    .max(4000, 'question is too long: at most 4000 characters; summarise the background'),
-  maxQuestions: z.number().int().min(1).max(12).default(4),
-  depth: z.number().int().min(0).max(3).default(1),
-  models: z
-    .strictObject({ planner: modelId.optional(), researcher: modelId.optional(), writer: modelId.optional() })
-    .optional(),
-  reasoningEffort: reasoningEffortSchema.optional(),
-  budget: z
-    .strictObject({
-      maxCostUsd: z.number().positive().max(10_000).optional(),
-      maxTokens: z.number().int().positive().optional(),
-      deadlineMinutes: z
-        .number()
-        .positive()
-        .max(7 * 24 * 60)
-        .optional(),
-    })
-    .optional(),
-  searchContextSize: searchContextSizeSchema.optional(),
-  allowedDomains: z.array(domain).min(1).max(100).optional(),
-  /** How many questions are researched at once. */
-  concurrency: z.number().int().min(1).max(12).default(4),
-});
+export const researchInputSchema = z
+  .strictObject({
+    question: z
+      .string({ error: 'question is required: the topic or question to research' })
+      .trim()
+      .min(3, 'question is too short: ask a real question of 3 to 4000 characters')
+      .max(4000, 'question is too long: at most 4000 characters; summarise the background'),
+    maxQuestions: z.number().int().min(1).max(12).default(4),
+    depth: z.number().int().min(0).max(3).default(1),
+    models: z
+      .strictObject({
+        planner: modelId.optional(),
+        researcher: modelId.optional(),
+        writer: modelId.optional(),
+      })
+      .optional(),
+    reasoningEffort: reasoningEffortSchema.optional(),
+    budget: z
+      .strictObject({
+        maxCostUsd: z.number().positive().max(10_000).optional(),
+        maxTokens: z.number().int().positive().optional(),
+        deadlineMinutes: z
+          .number()
+          .positive()
+          .max(7 * 24 * 60)
+          .optional(),
+      })
+      .optional(),
+    searchContextSize: searchContextSizeSchema.optional(),
+    allowedDomains: z.array(domain).min(1).max(100).optional(),
+    /** How many questions are researched at once. */
+    concurrency: z.number().int().min(1).max(12).default(4),
+    /**
+     * Where to look: "web" (hosted web search) and private sources named in the worker's sources file,
+     * e.g. ["web", "docs:handbook", "db:sales"]. A run without "web" never searches the web.
+     */
+    sources: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^[a-z][a-z0-9-]*(:[a-z0-9][a-z0-9._-]*)?$/,
+            'must be "web" or a source name such as "docs:handbook"',
+          ),
+      )
+      .min(1)
+      .max(20)
+      .refine((names) => new Set(names).size === names.length, 'lists a source twice')
+      .default(['web']),
+    /** hybrid: research the web first, then check each finding against the private sources. */
+    mode: z.enum(['standard', 'hybrid']).default('standard'),
+  })
+  .refine(
+    (input) =>
+      input.mode !== 'hybrid' || (input.sources.includes('web') && input.sources.some((s) => s !== 'web')),
+    { path: ['mode'], message: 'mode "hybrid" needs "web" and at least one private source in sources' },
+  );
 export type ResearchInput = z.input<typeof researchInputSchema>;
 export type ResearchSettings = z.infer<typeof researchInputSchema>;
 
@@ -77,9 +106,14 @@ export const gapAnalysisSchema = z.strictObject({
 });
 export type GapAnalysis = z.infer<typeof gapAnalysisSchema>;
 
+/** Where a source came from: the web, or a private source (documents, a database, an API or MCP tool). */
+export const sourceKindSchema = z.enum(['web', 'document', 'database', 'api']);
+
 export const sourceSchema = z.strictObject({
   url: z.string().min(1),
   title: z.string(),
+  /** Absent means web. */
+  kind: sourceKindSchema.optional(),
 });
 export type Source = z.infer<typeof sourceSchema>;
 

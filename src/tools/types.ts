@@ -14,6 +14,8 @@ export interface ToolSource {
   url: string;
   title: string;
   kind: SourceKind;
+  /** The passage or rows this source supports, cited as a fact of the finding. */
+  excerpt?: string;
 }
 
 export interface ToolResult {
@@ -34,7 +36,7 @@ export interface ResearchTool<Args extends z.ZodType = z.ZodType> {
   description: string;
   parameters: Args;
   /** Which argument best describes a call, for the Web UI summary (e.g. "query"). */
-  summaryArgument?: keyof z.infer<Args> & string;
+  summaryArgument?: string;
   run(args: z.infer<Args>, ctx: ToolContext): Promise<ToolResult>;
 }
 
@@ -43,6 +45,8 @@ export interface ResearchSource {
   name: string;
   kind: SourceKind;
   tools: ResearchTool[];
+  /** Sources whose tools are only known after connecting (MCP) list them here; awaited before `tools`. */
+  init?(): Promise<void>;
   close?(): Promise<void>;
 }
 

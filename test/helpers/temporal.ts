@@ -2,7 +2,9 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import type { WorkerSettings } from '../../src/config';
+import path from 'node:path';
 import { DEFAULT_PRICES } from '../../src/pricing';
+import { loadSourcesFile } from '../../src/tools/config';
 import { createWorker } from '../../src/worker';
 
 /** Connections to the test run's dev server (started by test/global-setup.ts) and workers on it. */
@@ -40,6 +42,7 @@ export function testWorkerSettings(
     stickyTimeoutMs: 10_000,
     models: { planner: 'gpt-5.2', researcher: 'gpt-5-mini', writer: 'gpt-5.2' },
     prices: DEFAULT_PRICES,
+    sources: loadSourcesFile(undefined, path.join(__dirname, '..', '..', 'deep-research.sources.json')),
     ...overrides,
   };
 }

@@ -105,8 +105,9 @@ export function readInput(input: string | Record<string, unknown>[]): {
 }
 
 const SOURCE_LINE_PATTERNS: RegExp[] = [
-  // [3] Title — https://example.com/x   (em dash, en dash, hyphen or colon as separator)
-  /^\s*(?:[-*]\s*)?\[(\d{1,4})\]:?\s+(.*?)\s*(?:\u2014|\u2013|-|:|\|)\s*<?(https?:\/\/[^\s>]+)>?\s*$/,
+  // [3] Title — https://example.com/x   (em dash, en dash, hyphen or colon as separator); private sources
+  // have their own schemes, e.g. `[4] leave.md — docs:handbook/leave.md#L12-L30`
+  /^\s*(?:[-*]\s*)?\[(\d{1,4})\]:?\s+(.*?)\s*(?:\u2014|\u2013|-|:|\|)\s*<?((?:https?:\/\/|[a-z][a-z0-9-]*:[a-z0-9])[^\s>]+)>?\s*$/,
   // [3] Title (https://example.com/x)
   /^\s*(?:[-*]\s*)?\[(\d{1,4})\]:?\s+(.*?)\s*\(<?(https?:\/\/[^\s)>]+)>?\)\s*$/,
   // [3] https://example.com/x

@@ -176,13 +176,23 @@ function webSearchItems(
   return { items, cited };
 }
 
-function functionCallItems(req: CreateRequest, digest: RequestDigest, rng: Rng): FunctionCallItem[] {
+/** Tools a model reaches for first when it knows nothing yet: search, describe, list. */
+const EXPLORING_TOOL = /(^|__)(search|describe|list)/;
+
+function functionCallItems(
+  req: CreateRequest,
+  digest: RequestDigest,
+  rng: Rng,
+  firstRound: boolean,
+): FunctionCallItem[] {
   const forced = req.toolChoice.kind === 'function' ? req.toolChoice.name : undefined;
   const tools = forced ? req.functionTools.filter((tool) => tool.name === forced) : req.functionTools;
   const count = forced || !req.parallelToolCalls ? 1 : rng.int(1, 2);
+  const exploring = tools.filter((tool) => EXPLORING_TOOL.test(tool.name));
   const items: FunctionCallItem[] = [];
   for (let i = 0; i < count; i++) {
-    const tool = rng.pick(tools);
+    // Like a model, explore before reading specifics: the first call of a chain searches or describes.
+    const tool = i === 0 && firstRound && exploring.length ? rng.pick(exploring) : rng.pick(tools);
     const args = generateFromSchema(tool.parameters, digest, rng.fork(`args${i}`));
     items.push({
       id: newId('fc'),
@@ -238,7 +248,7 @@ export function generateOutput(
   const answerRng = rng.fork('answer');
   switch (kind) {
     case 'function_calls':
-      items.push(...functionCallItems(req, digest, answerRng));
+      items.push(...functionCallItems(req, digest, answerRng, chain.toolRounds === 0));
       break;
     case 'structured': {
       const schema = req.textFormat.type === 'json_schema' ? req.textFormat.schema : {};

@@ -1,0 +1,226 @@
+import { WorkflowFailedError, type Client } from '@temporalio/client';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { failureReason } from '../src/client';
+import type { ResearchInput, ResearchResult } from '../src/schemas/research';
+import { startSimulator, type RunningSimulator } from '../src/simulator';
+import { loadSourcesFile } from '../src/tools/config';
+import { SourceRegistry } from '../src/tools/registry';
+import { startPostgres, type TestPostgres } from './helpers/postgres';
+import { expectCitationsResolve } from './helpers/research';
+import { testAddress, testClient, testWorker, testWorkerSettings } from './helpers/temporal';
+
+/**
+ * Private sources in real research runs: the example documents and database, an MCP server over stdio,
+ * function calls driven by the simulator, cited like the web; a run with only private sources never
+ * touches the web.
+ */
+
+const run = promisify(execFile);
+const ROOT = path.join(__dirname, '..');
+let sim: RunningSimulator;
+let client: Client;
+let worker: Worker;
+let connection: NativeConnection;
+let running: Promise<void>;
+let taskQueue: string;
+let sourcesFile: string;
+let postgres: TestPostgres;
+
+beforeAll(async () => {
+  // The project's example sources, plus an MCP server written for the test.
+  postgres = await startPostgres();
+  // The worker reads the connection string from its environment, never from the sources file.
+  process.env.TEST_SALES_DATABASE_URL = await postgres.createDatabase(
+    'sales',
+    fs.readFileSync(path.join(ROOT, 'examples/example.sql'), 'utf8'),
+  );
+  sourcesFile = path.join(os.tmpdir(), `deep-research-sources-${process.pid}.json`);
+  fs.writeFileSync(
+    sourcesFile,
+    JSON.stringify({
+      sources: {
+        'docs:example': { type: 'documents', path: path.join(ROOT, 'examples/docs') },
+        'db:example': { type: 'sqlite', path: path.join(ROOT, 'examples/example.db') },
+        'db:sales': { type: 'postgres', connectionStringEnv: 'TEST_SALES_DATABASE_URL' },
+        'mcp:crm': {
+          type: 'mcp',
+          transport: 'stdio',
+          command: process.execPath,
+          args: ['--import', 'tsx', path.join(ROOT, 'test/fixtures/mcp-server.ts')],
+          cwd: ROOT,
+        },
+      },
+    }),
+  );
+  sim = await startSimulator({ latencyMs: 60, jitter: 0.2 });
+  client = await testClient();
+  const settings = testWorkerSettings(sim.baseURL, { sources: loadSourcesFile(sourcesFile, '') });
+  taskQueue = settings.temporal.taskQueue;
+  ({ worker, connection } = await testWorker(settings));
+  running = worker.run();
+});
+afterAll(async () => {
+  worker.shutdown();
+  await running;
+  await connection.close();
+  await client.connection.close();
+  await sim.close();
+  await postgres.stop();
+  fs.rmSync(sourcesFile, { force: true });
+});
+beforeEach(() => sim.reset());
+
+async function research(input: ResearchInput): Promise<ResearchResult> {
+  return client.workflow.execute('deepResearch', {
+    taskQueue,
+    workflowId: `private-${Math.random().toString(16).slice(2)}`,
+    args: [input],
+  });
+}
+
+function asked() {
+  return Object.entries(sim.stats().responses).map(([id, r]) => ({ id, ...r, body: sim.requestBody(id) }));
+}
+
+test('documents only: cited by file, and the web is never searched', async () => {
+  const result = await research({
+    question: 'What is the parental leave policy at Northwind Robotics?',
+    maxQuestions: 2,
+    depth: 0,
+    sources: ['docs:example'],
+  });
+  expectCitationsResolve(result);
+  const documents = result.sources.filter((s) => s.kind === 'document');
+  expect(documents.length).toBeGreaterThan(0);
+  for (const d of documents) expect(d.url).toMatch(/^docs:example\/[\w./-]+\.(md|txt|html?|pdf)#/);
+  expect(result.markdown).toMatch(/\(document\)/);
+  // Nothing went to the web: no web_search tool offered, no web_search call made.
+  expect(sim.stats().webSearchCalls).toBe(0);
+  expect(asked().some((r) => r.tools.includes('web_search'))).toBe(false);
+  // The model was offered the documents' tools and called them.
+  expect(asked().some((r) => JSON.stringify(r.body).includes('docs_example__search_documents'))).toBe(true);
+  expect(sim.stats().functionCalls).toBeGreaterThan(0);
+});
+
+test('a SQLite database answers through read-only queries, cited as a database', async () => {
+  const result = await research({
+    question: 'Which Northwind Robotics product line grew fastest in 2025?',
+    maxQuestions: 1,
+    depth: 0,
+    sources: ['db:example'],
+  });
+  expectCitationsResolve(result);
+  expect(result.sources.some((s) => s.kind === 'database' && s.url.startsWith('db:example#'))).toBe(true);
+  expect(sim.stats().webSearchCalls).toBe(0);
+});
+
+test('a PostgreSQL database is queried inside read-only transactions, cited as a database', async () => {
+  const result = await research({
+    question: 'Which customers opened the most support tickets?',
+    maxQuestions: 1,
+    depth: 0,
+    sources: ['db:sales'],
+  });
+  expectCitationsResolve(result);
+  expect(
+    result.questions[0]!.sources.some((s) => s.kind === 'database' && s.url.startsWith('db:sales#')),
+  ).toBe(true);
+  // The connection string (and so any password) is nowhere in what the run produced.
+  expect(JSON.stringify(result)).not.toContain(process.env.TEST_SALES_DATABASE_URL);
+});
+
+test('an MCP server over stdio offers its tools to the model', async () => {
+  const result = await research({
+    question: 'What do we know about our largest customer?',
+    maxQuestions: 1,
+    depth: 0,
+    sources: ['mcp:crm'],
+  });
+  expect(result.questions[0]!.status).toBe('completed');
+  // The model was offered the server's tools, called them, and got their outputs back.
+  const bodies = asked().map((r) => JSON.stringify(r.body));
+  expect(bodies.some((b) => b.includes('mcp_crm__lookup_customer'))).toBe(true);
+  expect(sim.stats().functionCalls).toBeGreaterThan(0);
+  expect(bodies.some((b) => b.includes('"function_call_output"'))).toBe(true);
+  expect(sim.stats().webSearchCalls).toBe(0);
+});
+
+test('hybrid: the web first, then the private sources, in one report that tells them apart', async () => {
+  const result = await research({
+    question: 'How does our parental leave compare with common practice?',
+    maxQuestions: 2,
+    depth: 0,
+    sources: ['web', 'docs:example'],
+    mode: 'hybrid',
+  });
+  expectCitationsResolve(result);
+  const kinds = new Set(result.questions.flatMap((q) => q.sources.map((s) => s.kind ?? 'web')));
+  expect(kinds).toEqual(new Set(['web', 'document']));
+  expect(sim.stats().webSearchCalls).toBeGreaterThan(0);
+  // The web rounds offer no private tools; the analysis rounds offer no web search.
+  const bodies = asked().map((r) => JSON.stringify(r.body));
+  expect(bodies.some((b) => b.includes('"web_search"') && b.includes('docs_example__'))).toBe(false);
+});
+
+test('an unknown source fails the run as invalid input, before anything is spent', async () => {
+  const error = await research({ question: 'What is our travel policy?', sources: ['docs:nope'] }).catch(
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(WorkflowFailedError);
+  expect(failureReason(error)).toMatch(/unknown source "docs:nope"[\s\S]*docs:example/);
+  expect(sim.stats().created).toBe(0);
+});
+
+test('a call with bad arguments gets an error the model can act on, not a crash', async () => {
+  const registry = new SourceRegistry(loadSourcesFile(sourcesFile, ''));
+  try {
+    const bad = await registry.run(
+      'docs_example__search_documents',
+      '{"limit": 99}',
+      new AbortController().signal,
+    );
+    expect(bad.output).toMatch(/^error: invalid arguments for docs_example__search_documents: .*query/);
+    const notJson = await registry.run(
+      'docs_example__search_documents',
+      '{query:',
+      new AbortController().signal,
+    );
+    expect(notJson.output).toMatch(/^error: .*not JSON/);
+    const unknown = await registry.run('docs_example__drop_tables', '{}', new AbortController().signal);
+    expect(unknown.output).toMatch(/^error: there is no tool named/);
+  } finally {
+    await registry.close();
+  }
+});
+
+test('`deep-research run --simulate --sources docs:example` cites the documents by file', async () => {
+  const { stdout } = await run(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+      'run',
+      '--simulate',
+      '--json',
+      '--sources',
+      'docs:example',
+      '--questions',
+      '1',
+      '--depth',
+      '0',
+      '--sim-latency-ms',
+      '50',
+      'How many days of parental leave do we offer?',
+    ],
+    { cwd: ROOT, env: { ...process.env, TEMPORAL_ADDRESS: testAddress() }, timeout: 120_000 },
+  );
+  const result = JSON.parse(stdout) as ResearchResult;
+  expectCitationsResolve(result);
+  expect(result.sources.some((s) => s.kind === 'document' && /^docs:example\//.test(s.url))).toBe(true);
+});
