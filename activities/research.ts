@@ -214,8 +214,11 @@ export interface SearchOutput {
   keyFacts: KeyFact[];
   sources: Source[];
   incomplete?: string;
-  /** Calls the model wants answered before it can finish; run each with runTool and continue. */
-  functionCalls: Array<FunctionCall & { summary: string }>;
+  /**
+   * Calls the model wants answered before it can finish; run each with runTool and continue. Optional:
+   * results recorded before private sources existed lack it.
+   */
+  functionCalls?: Array<FunctionCall & { summary: string }>;
   step: StepOutcome;
 }
 

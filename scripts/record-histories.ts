@@ -108,6 +108,43 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    id: 'replay-private-sources',
+    what: 'private sources only: the example documents and database, function calls as activities, no web',
+    async run(ctx) {
+      const result = await research(ctx, this.id, {
+        question: 'What is the parental leave policy at Northwind Robotics?',
+        maxQuestions: 1,
+        depth: 0,
+        sources: ['docs:example', 'db:example'],
+      });
+      check(
+        result.questions.every(
+          (q) => q.status === 'completed' && q.sources.some((s) => s.kind && s.kind !== 'web'),
+        ),
+        'replay-private-sources: private sources were cited',
+      );
+      return `completed, ${result.sources.length} sources cited`;
+    },
+  },
+  {
+    id: 'replay-hybrid',
+    what: 'hybrid mode: web research, then a private analysis round per question',
+    async run(ctx) {
+      const result = await research(ctx, this.id, {
+        question: 'How does our parental leave compare with common practice?',
+        maxQuestions: 1,
+        depth: 0,
+        sources: ['web', 'docs:example'],
+        mode: 'hybrid',
+      });
+      check(
+        result.questions.every((q) => q.status === 'completed'),
+        'replay-hybrid: completed',
+      );
+      return `completed, ${result.sources.length} sources cited`;
+    },
+  },
+  {
     id: 'replay-budget',
     what: 'stopped by its budget during the first question (and a deadline timer that never fires)',
     async run(ctx) {

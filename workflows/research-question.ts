@@ -96,9 +96,11 @@ export async function researchQuestion(input: ResearchQuestionInput): Promise<Fi
   ): Promise<{ parts: FindingParts; step: StepOutcome }> => {
     let answer: SearchOutput = await researchActivities(summary, input.policy).searchWeb(request);
     let gathered: FindingParts = { summary: '', keyFacts: [], sources: [] };
-    for (let toolRound = 1; answer.functionCalls.length && toolRound <= MAX_TOOL_ROUNDS; toolRound++) {
+    // Results recorded before private sources existed have no functionCalls: runs in flight replay them.
+    const callsOf = (output: SearchOutput) => output.functionCalls ?? [];
+    for (let toolRound = 1; callsOf(answer).length && toolRound <= MAX_TOOL_ROUNDS; toolRound++) {
       await account('researching', answer.step);
-      const calls = answer.functionCalls;
+      const calls = callsOf(answer);
       const results = await Promise.all(
         calls.map((call) =>
           proxyActivities<Activities>({ ...toolActivityOptions(), summary: call.summary }).runTool({
