@@ -1,49 +1,25 @@
-import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Worker } from '@temporalio/worker';
-import type { NativeConnection } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import type { ResearchInput, ResearchResult } from '../src/schemas/research';
-import type { WorkerSettings } from '../src/config';
-import { startSimulator, type RunningSimulator } from '../src/simulator';
 import { expectCitationsResolve } from './helpers/research';
-import { testClient, testWorker, testWorkerSettings } from './helpers/temporal';
+import { useResearchWorker } from './helpers/temporal';
 
 /** The deepResearch workflow on the real dev server with a real worker, against the simulator. */
 
-let sim: RunningSimulator;
-let client: Client;
-let settings: WorkerSettings;
-let worker: Worker;
-let connection: NativeConnection;
-let running: Promise<void>;
-
-beforeAll(async () => {
-  sim = await startSimulator({ latencyMs: 120, jitter: 0.2 });
-  client = await testClient();
-  settings = testWorkerSettings(sim.baseURL);
-  ({ worker, connection } = await testWorker(settings));
-  running = worker.run();
-});
-afterAll(async () => {
-  worker.shutdown();
-  await running;
-  await connection.close();
-  await client.connection.close();
-  await sim.close();
-});
-beforeEach(() => sim.reset());
+const ctx = useResearchWorker({ latencyMs: 120, jitter: 0.2 });
+beforeEach(() => ctx.sim.reset());
 
 /** Requests the simulator received, oldest first, with what each asked for. */
 function requests() {
-  return Object.entries(sim.stats().responses)
+  return Object.entries(ctx.sim.stats().responses)
     .sort(([, a], [, b]) => a.createdAtMs - b.createdAtMs)
-    .map(([id, r]) => ({ id, ...r, body: sim.requestBody(id) as Record<string, unknown> }));
+    .map(([id, r]) => ({ id, ...r, body: ctx.sim.requestBody(id) as Record<string, unknown> }));
 }
 
 async function research(input: unknown, policy?: object): Promise<ResearchResult> {
-  return client.workflow.execute('deepResearch', {
-    taskQueue: settings.temporal.taskQueue,
+  return ctx.client.workflow.execute('deepResearch', {
+    taskQueue: ctx.settings.temporal.taskQueue,
     workflowId: `research-test-${randomUUID()}`,
     args: policy ? [input, policy] : [input],
   });
@@ -96,7 +72,7 @@ test('plans, researches each question with web search and follow-ups, and writes
   expect(asked.every((r) => r.body.background === true && r.body.store === true)).toBe(true);
   // The writer was handed a numbered source list.
   expect(String(reports[0]!.body.input)).toMatch(/^\[1\] .+ — https?:\/\//m);
-  expect(sim.stats().created).toBe(asked.length);
+  expect(ctx.sim.stats().created).toBe(asked.length);
 });
 
 test('invalid input fails at once, names each bad field, and creates no response', async () => {
@@ -106,12 +82,12 @@ test('invalid input fails at once, names each bad field, and creates no response
   expect(error.message).toContain('maxQuestions');
   expect(error.message).toContain('depth');
   expect(error.message).toContain('colour');
-  expect(sim.stats().created).toBe(0);
+  expect(ctx.sim.stats().created).toBe(0);
 });
 
 test('a question that fails is reported as failed and the research goes on', async () => {
   // Plan passes; the first question's search fails on both of its attempts; the rest succeed.
-  sim.configure({
+  ctx.sim.configure({
     faults: {
       script: [
         { fault: 'none', on: 'create' },
@@ -143,7 +119,7 @@ test('when every question fails the run fails with the reason', async () => {
 
 test('the budget stops research before it is exceeded and the report still comes, saying so', async () => {
   const full = await research({ question, maxQuestions: 4, depth: 1, concurrency: 1 });
-  sim.reset();
+  ctx.sim.reset();
   const budget = full.costUsd * 0.5;
   const result = await research({
     question,
@@ -161,7 +137,7 @@ test('the budget stops research before it is exceeded and the report still comes
 });
 
 test('citation markers that match no source are removed and counted', async () => {
-  sim.configure({ inventedCitations: 3 });
+  ctx.sim.configure({ inventedCitations: 3 });
   const result = await research({ question, maxQuestions: 2, depth: 0 });
   expect(result.invalidCitationsRemoved).toBe(3);
   expectCitationsResolve(result);

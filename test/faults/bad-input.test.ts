@@ -1,12 +1,10 @@
-import { WorkflowFailedError, type Client } from '@temporalio/client';
-import type { NativeConnection, Worker } from '@temporalio/worker';
+import { WorkflowFailedError } from '@temporalio/client';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { failureReason, InvalidResearchInputError, ResearchClient } from '../../src';
 import { findTemporalCli } from '../../src/temporal/cli';
-import { startSimulator, type RunningSimulator } from '../../src/simulator';
-import { testAddress, testClient, testWorker, testWorkerSettings } from '../helpers/temporal';
+import { testAddress, useResearchWorker } from '../helpers/temporal';
 
 /**
  * Bad input, through every entry point (our CLI, the client API, `temporal workflow start`): each gets a
@@ -47,36 +45,17 @@ const BAD_INPUTS: Array<[string, unknown, string | RegExp]> = [
 const matches = (text: string, expected: string | RegExp) =>
   typeof expected === 'string' ? text.includes(expected) : expected.test(text);
 
-let sim: RunningSimulator;
-let client: Client;
-let worker: Worker;
-let connection: NativeConnection;
-let running: Promise<void>;
-let taskQueue: string;
-
-beforeAll(async () => {
-  sim = await startSimulator({ latencyMs: 50, jitter: 0 });
-  client = await testClient();
-  const settings = testWorkerSettings(sim.baseURL);
-  taskQueue = settings.temporal.taskQueue;
-  ({ worker, connection } = await testWorker(settings));
-  running = worker.run();
-});
+const ctx = useResearchWorker({ latencyMs: 50, jitter: 0 });
 afterAll(async () => {
   // Not one response was created for any bad input, whichever way it came in.
-  expect(sim.stats().created).toBe(0);
+  expect(ctx.sim.stats().created).toBe(0);
   console.log(
     `bad input: ${BAD_INPUTS.length} inputs x 3 entry points (+ malformed JSON x 2), 0 responses created`,
   );
-  worker.shutdown();
-  await running;
-  await connection.close();
-  await client.connection.close();
-  await sim.close();
 });
 
 test.each(BAD_INPUTS)('client API: %s', async (_what, input, expected) => {
-  const research = new ResearchClient(client, taskQueue);
+  const research = new ResearchClient(ctx.client, ctx.taskQueue);
   const error = await research.start(input as never).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(InvalidResearchInputError);
   expect((error as Error).message).toMatch(expected);
@@ -84,8 +63,8 @@ test.each(BAD_INPUTS)('client API: %s', async (_what, input, expected) => {
 
 test.each(BAD_INPUTS)('temporal workflow start: %s', async (_what, input, expected) => {
   // The Temporal CLI starts the run; the workflow refuses the input at once, non-retryable.
-  const handle = await client.workflow.start('deepResearch', {
-    taskQueue,
+  const handle = await ctx.client.workflow.start('deepResearch', {
+    taskQueue: ctx.taskQueue,
     workflowId: `bad-input-${Math.random().toString(16).slice(2)}`,
     args: [input],
   });
@@ -97,7 +76,7 @@ test.each(BAD_INPUTS)('temporal workflow start: %s', async (_what, input, expect
 
 test('the same inputs through the Temporal CLI binary and through our CLI', async () => {
   const temporal = await findTemporalCli({ log: () => undefined });
-  const cliEnv = { ...process.env, TEMPORAL_ADDRESS: testAddress(), DEEP_RESEARCH_TASK_QUEUE: taskQueue };
+  const cliEnv = { ...process.env, TEMPORAL_ADDRESS: testAddress(), DEEP_RESEARCH_TASK_QUEUE: ctx.taskQueue };
   const failures: string[] = [];
   // A few at a time: each is a process.
   for (let i = 0; i < BAD_INPUTS.length; i += 6) {
@@ -121,7 +100,7 @@ test('the same inputs through the Temporal CLI binary and through our CLI', asyn
           '--type',
           'deepResearch',
           '--task-queue',
-          taskQueue,
+          ctx.taskQueue,
           '--input',
           JSON.stringify(input),
           '--address',
@@ -156,7 +135,7 @@ test('malformed JSON is refused before anything starts, by both CLIs', async () 
     '--type',
     'deepResearch',
     '--task-queue',
-    taskQueue,
+    ctx.taskQueue,
     '--input',
     '{"question": "x",',
     '--address',

@@ -1,12 +1,9 @@
-import type { Client } from '@temporalio/client';
-import type { NativeConnection, Worker } from '@temporalio/worker';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { findTemporalCli } from '../../src/temporal/cli';
-import { startSimulator, type RunningSimulator } from '../../src/simulator';
 import { expectCitationsResolve } from '../helpers/research';
-import { testAddress, testClient, testWorker, testWorkerSettings } from '../helpers/temporal';
+import { testAddress, useResearchWorker } from '../helpers/temporal';
 import { FAST_POLICY, inFlight, result, startResearch, waitFor } from './harness';
 
 /** Cancel really stops the spending; finish-early stops researching and still delivers a report. */
@@ -19,44 +16,28 @@ const input = {
   depth: 2,
   concurrency: 4,
 };
-let sim: RunningSimulator;
-let client: Client;
-let worker: Worker;
-let connection: NativeConnection;
-let running: Promise<void>;
-let taskQueue: string;
 
-beforeAll(async () => {
-  sim = await startSimulator({ latencyMs: 3_000, jitter: 0.2 });
-  client = await testClient();
-  const settings = testWorkerSettings(sim.baseURL, {});
-  taskQueue = settings.temporal.taskQueue;
-  ({ worker, connection } = await testWorker(settings));
-  running = worker.run();
-});
-afterAll(async () => {
-  worker.shutdown();
-  await running;
-  await connection.close();
-  await client.connection.close();
-  await sim.close();
-});
-beforeEach(() => sim.reset());
+// Slow responses, so that several are surely still running when the cancel lands.
+const ctx = useResearchWorker({ latencyMs: 5_000, jitter: 0.2 });
+beforeEach(() => ctx.sim.reset());
 
 async function cancelAndCheck(cancel: (workflowId: string) => Promise<unknown>): Promise<void> {
-  const handle = await startResearch(client, taskQueue, input, FAST_POLICY);
-  const inFlightAtCancel = await waitFor('searches in flight', () => {
-    const ids = inFlight(sim, 'search');
-    return ids.length >= 3 && ids;
-  });
-  const createdAtCancel = sim.stats().created;
+  const handle = await startResearch(ctx.client, ctx.taskQueue, input, FAST_POLICY);
+  await waitFor('searches in flight', () => inFlight(ctx.sim, 'search').length >= 3);
   const cancelledAt = Date.now();
   await cancel(handle.workflowId);
+  // The moment the server has accepted the cancel: what is in flight now must be cancelled, and nothing
+  // may be created from now on.
+  const inFlightAtCancel = Object.entries(ctx.sim.stats().responses)
+    .filter(([, r]) => r.status === 'queued' || r.status === 'in_progress')
+    .map(([id]) => id);
+  const createdAtCancel = ctx.sim.stats().created;
+  expect(inFlightAtCancel.length).toBeGreaterThanOrEqual(3);
 
   // Every response in flight at the cancel is cancelled at the provider, within 10 s.
   await waitFor(
     'the in-flight responses to be cancelled',
-    () => inFlightAtCancel.every((id) => sim.stats().responses[id]?.status === 'cancelled'),
+    () => inFlightAtCancel.every((id) => ctx.sim.stats().responses[id]?.status === 'cancelled'),
     10_000,
   );
   const cancelSeconds = (Date.now() - cancelledAt) / 1000;
@@ -64,15 +45,15 @@ async function cancelAndCheck(cancel: (workflowId: string) => Promise<unknown>):
   expect((await handle.describe()).status.name).toBe('CANCELLED');
   // The children end cancelled too, and nothing new was created after the cancel.
   for (let n = 1; n <= input.maxQuestions; n++) {
-    const child = await client.workflow.getHandle(`${handle.workflowId}/q${n}`).describe();
+    const child = await ctx.client.workflow.getHandle(`${handle.workflowId}/q${n}`).describe();
     expect(child.status.name).toBe('CANCELLED');
   }
   await new Promise((r) => setTimeout(r, 1_000));
-  expect(sim.stats().created).toBe(createdAtCancel);
-  expect(sim.stats().inFlight).toBe(0);
+  expect(ctx.sim.stats().created).toBe(createdAtCancel);
+  expect(ctx.sim.stats().inFlight).toBe(0);
   console.log(
     `cancel: ${inFlightAtCancel.length} responses in flight, all cancelled at the provider within ${cancelSeconds.toFixed(2)} s; ` +
-      `${sim.stats().cancelled} cancelled in all, 0 created after the cancel`,
+      `${ctx.sim.stats().cancelled} cancelled in all, 0 created after the cancel`,
   );
 }
 
@@ -92,9 +73,9 @@ test('`temporal workflow cancel` does the same', async () => {
 
 test('finishEarly stops researching and writes the report from what was found, saying so', async () => {
   // One question at a time with slow responses, so the finish lands while questions are still waiting.
-  sim.configure({ latencyMs: 2_500 });
-  const handle = await startResearch(client, taskQueue, { ...input, concurrency: 1 }, FAST_POLICY);
-  await waitFor('the first question to be searched', () => inFlight(sim, 'search').length >= 1);
+  ctx.sim.configure({ latencyMs: 2_500 });
+  const handle = await startResearch(ctx.client, ctx.taskQueue, { ...input, concurrency: 1 }, FAST_POLICY);
+  await waitFor('the first question to be searched', () => inFlight(ctx.sim, 'search').length >= 1);
   const answer = await run(
     process.execPath,
     ['--import', 'tsx', 'src/cli/main.ts', 'finish', handle.workflowId],
@@ -111,7 +92,7 @@ test('finishEarly stops researching and writes the report from what was found, s
   expect(research.questions.some((q) => q.status === 'completed')).toBe(true);
   expectCitationsResolve(research);
   // A second request after the run has finished is refused politely.
-  expect(await client.workflow.getHandle(handle.workflowId).describe()).toMatchObject({
+  expect(await ctx.client.workflow.getHandle(handle.workflowId).describe()).toMatchObject({
     status: { name: 'COMPLETED' },
   });
 });

@@ -1,36 +1,14 @@
-import type { Client } from '@temporalio/client';
-import type { NativeConnection, Worker } from '@temporalio/worker';
-import { startSimulator, type RunningSimulator } from '../../src/simulator';
 import { expectCitationsResolve } from '../helpers/research';
-import { testClient, testWorker, testWorkerSettings } from '../helpers/temporal';
+import { useResearchWorker } from '../helpers/temporal';
 import { FAST_POLICY, result, startResearch } from './harness';
 
 /** The largest research keeps every payload small, and no history ever holds a secret. */
 
 const SECRET_KEY = 'sk-test-NEVER-IN-HISTORY-7f3a9c';
-let sim: RunningSimulator;
-let client: Client;
-let worker: Worker;
-let connection: NativeConnection;
-let running: Promise<void>;
-let taskQueue: string;
 
-beforeAll(async () => {
-  sim = await startSimulator({ latencyMs: 40, jitter: 0.2, apiKey: SECRET_KEY });
-  client = await testClient();
-  const settings = testWorkerSettings(sim.baseURL);
-  settings.openai.apiKey = SECRET_KEY;
-  taskQueue = settings.temporal.taskQueue;
-  ({ worker, connection } = await testWorker(settings));
-  running = worker.run();
-});
-afterAll(async () => {
-  worker.shutdown();
-  await running;
-  await connection.close();
-  await client.connection.close();
-  await sim.close();
-});
+const ctx = useResearchWorker({ latencyMs: 40, jitter: 0.2, apiKey: SECRET_KEY }, (sim) => ({
+  openai: { apiKey: SECRET_KEY, baseURL: sim.baseURL, requestTimeoutMs: 5_000 },
+}));
 
 /** Every payload's bytes anywhere in an object (events nest them in inputs, results, failures, memos). */
 function payloads(value: unknown, found: Uint8Array[] = []): Uint8Array[] {
@@ -48,7 +26,7 @@ async function histories(workflowId: string, children: number) {
   const ids = [workflowId, ...Array.from({ length: children }, (_, i) => `${workflowId}/q${i + 1}`)];
   return Promise.all(
     ids.map(async (id) => {
-      const handle = client.workflow.getHandle(id);
+      const handle = ctx.client.workflow.getHandle(id);
       const [history, description] = await Promise.all([handle.fetchHistory(), handle.describe()]);
       return { id, history, events: history.events?.length ?? 0, bytes: description.historySize ?? 0 };
     }),
@@ -57,8 +35,8 @@ async function histories(workflowId: string, children: number) {
 
 test('12 questions at depth 3: every payload stays under 256 KiB', async () => {
   const handle = await startResearch(
-    client,
-    taskQueue,
+    ctx.client,
+    ctx.taskQueue,
     {
       question: 'What are the trade-offs of geothermal, nuclear and offshore wind?',
       maxQuestions: 12,
@@ -77,7 +55,7 @@ test('12 questions at depth 3: every payload stays under 256 KiB', async () => {
   const parent = all[0]!;
   const children = all.slice(1);
   console.log(
-    `size (12 questions, depth 3, ${sim.stats().created} responses): largest payload ${(largest / 1024).toFixed(1)} KiB; ` +
+    `size (12 questions, depth 3, ${ctx.sim.stats().created} responses): largest payload ${(largest / 1024).toFixed(1)} KiB; ` +
       `parent history ${parent.events} events, ${(parent.bytes / 1024).toFixed(1)} KiB; ` +
       `children up to ${Math.max(...children.map((c) => c.events))} events, ` +
       `${(Math.max(...children.map((c) => c.bytes)) / 1024).toFixed(1)} KiB; report ${(research.markdown.length / 1024).toFixed(1)} KiB`,
@@ -88,8 +66,8 @@ test('12 questions at depth 3: every payload stays under 256 KiB', async () => {
 
 test('no history holds the API key or an authorization header', async () => {
   const handle = await startResearch(
-    client,
-    taskQueue,
+    ctx.client,
+    ctx.taskQueue,
     { question: 'How do vaccines train the immune system?', maxQuestions: 2 },
     FAST_POLICY,
   );

@@ -5,6 +5,7 @@ import type { WorkerSettings } from '../../src/config';
 import path from 'node:path';
 import { DEFAULT_PRICES } from '../../src/pricing';
 import { loadSourcesFile } from '../../src/tools/config';
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator';
 import { createWorker } from '../../src/worker';
 
 /** Connections to the test run's dev server (started by test/global-setup.ts) and workers on it. */
@@ -58,4 +59,42 @@ export async function testWorker(
     ...(codePath ? { workflowBundle: { codePath } } : {}),
   });
   return { worker, connection };
+}
+
+export interface ResearchWorkerContext {
+  sim: RunningSimulator;
+  client: Client;
+  settings: WorkerSettings;
+  taskQueue: string;
+}
+
+/**
+ * The usual set-up of a research test file: a simulator, a client, and an in-process worker on its own
+ * task queue, started before the file's tests and stopped after them. `overrides` runs inside the set-up,
+ * after any earlier `beforeAll` of the file (so it can use what they prepared).
+ */
+export function useResearchWorker(
+  simulator: SimulatorOptions,
+  overrides: (sim: RunningSimulator) => Partial<WorkerSettings> = () => ({}),
+): ResearchWorkerContext {
+  const ctx = {} as ResearchWorkerContext;
+  let worker: Worker;
+  let connection: NativeConnection;
+  let running: Promise<void>;
+  beforeAll(async () => {
+    ctx.sim = await startSimulator(simulator);
+    ctx.client = await testClient();
+    ctx.settings = testWorkerSettings(ctx.sim.baseURL, overrides(ctx.sim));
+    ctx.taskQueue = ctx.settings.temporal.taskQueue;
+    ({ worker, connection } = await testWorker(ctx.settings));
+    running = worker.run();
+  });
+  afterAll(async () => {
+    worker.shutdown();
+    await running;
+    await connection.close();
+    await ctx.client.connection.close();
+    await ctx.sim.close();
+  });
+  return ctx;
 }
