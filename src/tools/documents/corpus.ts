@@ -2,7 +2,8 @@ import { extractDocument, type DocumentFormat, type ExtractedSection } from './e
 import { splitPassages, type Passage } from './passages';
 import { PdfReader } from './pdf-reader';
 import { PassageIndex } from './search-index';
-import { errorMessage } from './text';
+import type { ToolResult } from '../types';
+import { errorMessage, failure } from './text';
 import { listFolder, type FileEntry, type FolderListing } from './walk';
 
 /** A file that was read: its text (for read_document) and its passages (for search). */
@@ -112,4 +113,24 @@ export class DocumentCorpus {
 
 function megabytes(bytes: number): string {
   return `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
+}
+
+/**
+ * The current snapshot for a tool call, or the error text the model gets when the folder cannot be read.
+ * A cancelled call is thrown, not answered.
+ */
+export async function snapshotForCall(
+  corpus: DocumentCorpus,
+  sourceName: string,
+  signal: AbortSignal,
+): Promise<CorpusSnapshot | ToolResult> {
+  let snapshot: CorpusSnapshot;
+  try {
+    snapshot = await corpus.current();
+  } catch (error) {
+    if (signal.aborted) throw error;
+    return failure(`could not read the folder of ${sourceName} (${errorMessage(error)})`);
+  }
+  signal.throwIfAborted();
+  return snapshot;
 }

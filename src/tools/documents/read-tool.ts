@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { defineTool, type ToolResult, type ToolSource } from '../types';
 import type { CorpusSnapshot, DocumentCorpus, DocumentRecord } from './corpus';
+import { snapshotForCall } from './corpus';
 import { describeLocation, parseLocation, sourceUrl, type Location } from './locations';
 import { decodedFile, requestedFile } from './paths';
-import { clip, dataNotice, errorMessage, excerpt, failure, MAX_OUTPUT_CHARS } from './text';
+import { clip, dataNotice, excerpt, failure, MAX_OUTPUT_CHARS } from './text';
 
 export const READ_DOCUMENT_TOOL = 'read_document';
 
@@ -33,14 +34,8 @@ export function readDocumentTool(sourceName: string, corpus: DocumentCorpus) {
     async run(args, ctx): Promise<ToolResult> {
       const requested = requestedFile(sourceName, args.file);
       if ('refused' in requested) return failure(requested.refused);
-      let snapshot: CorpusSnapshot;
-      try {
-        snapshot = await corpus.current();
-      } catch (error) {
-        if (ctx.signal.aborted) throw error;
-        return failure(`could not read the folder of ${sourceName} (${errorMessage(error)})`);
-      }
-      ctx.signal.throwIfAborted();
+      const snapshot = await snapshotForCall(corpus, sourceName, ctx.signal);
+      if ('output' in snapshot) return snapshot;
 
       // Lookups go through the index only: a file that was not listed inside the folder cannot be read.
       const decoded = decodedFile(requested.file);

@@ -1,17 +1,10 @@
 import { z } from 'zod';
 import { defineTool, type ToolResult, type ToolSource } from '../types';
 import type { CorpusSnapshot, DocumentCorpus } from './corpus';
+import { snapshotForCall } from './corpus';
 import { describeLocation, sourceUrl } from './locations';
 import type { Passage } from './passages';
-import {
-  clip,
-  dataNotice,
-  errorMessage,
-  excerpt,
-  failure,
-  MAX_OUTPUT_CHARS,
-  MAX_PASSAGE_OUTPUT_CHARS,
-} from './text';
+import { clip, dataNotice, excerpt, MAX_OUTPUT_CHARS, MAX_PASSAGE_OUTPUT_CHARS } from './text';
 
 export const SEARCH_DOCUMENTS_TOOL = 'search_documents';
 export const DEFAULT_SEARCH_LIMIT = 5;
@@ -46,14 +39,8 @@ export function searchDocumentsTool(sourceName: string, corpus: DocumentCorpus) 
     parameters: searchDocumentsArgs,
     summaryArgument: 'query',
     async run(args, ctx): Promise<ToolResult> {
-      let snapshot: CorpusSnapshot;
-      try {
-        snapshot = await corpus.current();
-      } catch (error) {
-        if (ctx.signal.aborted) throw error;
-        return failure(`could not read the folder of ${sourceName} (${errorMessage(error)})`);
-      }
-      ctx.signal.throwIfAborted();
+      const snapshot = await snapshotForCall(corpus, sourceName, ctx.signal);
+      if ('output' in snapshot) return snapshot;
       if (snapshot.index.size === 0) return { output: emptyCorpus(sourceName, snapshot), sources: [] };
       const passages = snapshot.index.query(args.query, args.limit ?? DEFAULT_SEARCH_LIMIT);
       if (passages.length === 0) return { output: noMatch(sourceName, args.query, snapshot), sources: [] };
