@@ -37,6 +37,8 @@ const sourceConfigSchema = z.discriminatedUnion('type', [
     maxRows: positiveInt.optional(),
     maxBytes: positiveInt.optional(),
     statementTimeoutMs: positiveInt.optional(),
+    /** Accept a superuser or otherwise privileged role (refused by default; see README "Security guarantees"). */
+    allowPrivilegedRole: z.boolean().optional(),
   }),
   z.strictObject({
     type: z.literal('http-fetch'),

@@ -21,8 +21,8 @@ export interface TestPostgres {
   user: string;
   /** The temp directory: data in `data/`, the unix socket, `server.log`. */
   dir: string;
-  /** postgresql://user[:password]@127.0.0.1:port/database */
-  url(database?: string, password?: string): string;
+  /** postgresql://user[:password]@127.0.0.1:port/database (user: the superuser unless given) */
+  url(database?: string, password?: string, user?: string): string;
   /** Creates a database, runs `sql` in it (many statements allowed) and returns its URL. */
   createDatabase(name: string, sql?: string): Promise<string>;
   /** Runs SQL in a database (default `postgres`) and returns the rows. */
@@ -30,8 +30,25 @@ export interface TestPostgres {
     sql: string,
     database?: string,
   ): Promise<T[]>;
+  /**
+   * Creates the read-only role README's "Private data and custom tools" section tells operators to create,
+   * by running that section's SQL (for `database` instead of `sales`), and returns its URL.
+   */
+  createReadOnlyRole(database: string): Promise<string>;
   /** Stops the server (immediate mode) and removes the directory; safe to call twice. */
   stop(): Promise<void>;
+}
+
+/** The role README's read-only SQL creates. */
+export const READ_ONLY_ROLE = 'deep_research';
+
+/** README's SQL for a read-only role (the first ```sql block after its marker), for `database`. */
+export function readOnlyRoleSql(database: string): string {
+  const readme = readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const marker = readme.indexOf('<!-- read-only-role -->');
+  const block = marker < 0 ? null : /```sql\n([\s\S]*?)```/.exec(readme.slice(marker));
+  if (!block?.[1]) throw new Error('README.md has no ```sql block after <!-- read-only-role -->');
+  return block[1].replace(/\bsales\b/g, database);
 }
 
 const INSTALL_HINT =
@@ -170,8 +187,8 @@ export async function startPostgres(): Promise<TestPostgres> {
     throw error;
   }
 
-  const url = (database = 'postgres', password?: string): string =>
-    `postgresql://${user}${password ? `:${encodeURIComponent(password)}` : ''}@${host}:${port}/${database}`;
+  const url = (database = 'postgres', password?: string, as = user): string =>
+    `postgresql://${as}${password ? `:${encodeURIComponent(password)}` : ''}@${host}:${port}/${database}`;
 
   const query = async <T extends Record<string, unknown>>(
     sql: string,
@@ -200,6 +217,10 @@ export async function startPostgres(): Promise<TestPostgres> {
       await query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
       if (sql) await query(sql, name);
       return url(name);
+    },
+    async createReadOnlyRole(database: string): Promise<string> {
+      await query(readOnlyRoleSql(database), database);
+      return url(database, 'change-me', READ_ONLY_ROLE);
     },
     async stop(): Promise<void> {
       stopSync();

@@ -52,14 +52,26 @@ export const COUNT_CAP = 100_000;
 /** Longest cell value shown; longer text is cut with an ellipsis. */
 export const MAX_CELL_CHARS = 500;
 export const MAX_EXCERPT_CHARS = 500;
+/** Columns of a result shown: a row of the widest result stays around 200 KB. */
+export const MAX_COLUMNS = 100;
 
 export function byteLength(text: string): number {
   return Buffer.byteLength(text, 'utf8');
 }
 
+/**
+ * `text` cut to at most `max` characters (code points), the last an ellipsis. Work is bounded by `max`, not
+ * by the text's length: a code point is at most two UTF-16 units, so only the first 2 × max are looked at.
+ */
 export function shorten(text: string, max: number): string {
-  const chars = Array.from(text);
-  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
+  if (text.length <= max) return text;
+  const chars = Array.from(text.slice(0, 2 * max + 2));
+  return chars.length <= max && text.length <= 2 * max + 2 ? text : `${chars.slice(0, max - 1).join('')}…`;
+}
+
+/** Bytes a cell adds to a result, as counted against maxBytes while rows are read. */
+export function cellBytes(cell: Cell): number {
+  return cell === null ? 4 : Buffer.byteLength(cell, 'utf8') + 3;
 }
 
 export function oneLine(text: string): string {

@@ -7,6 +7,7 @@ import {
   COUNT_CAP,
   DESCRIBE_MAX_TABLES,
   MAX_CELL_CHARS,
+  MAX_COLUMNS,
   type QueryRows,
   type SchemaColumn,
   type SchemaInfo,
@@ -27,6 +28,8 @@ export interface SqliteSourceOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
+/** What one catalog query of describe_database may return (the description itself is cut to 32 KB). */
+const DESCRIBE_BYTES = 4 * 1024 * 1024;
 
 /**
  * A SQLite database file as a research source: describe_database and query_database.
@@ -54,8 +57,17 @@ export function sqliteSource(name: string, options: SqliteSourceOptions): Resear
     dialect: 'sqlite',
     label: `SQLite database "${name}"`,
     describe: (ctx) => describeSqlite(runner, ctx),
-    query: async (statement: SqlStatement, maxRows: number, ctx: ToolContext) =>
-      runner.request({ op: 'query', sql: statement.text, params: [], maxRows }, ctx),
+    query: async (statement: SqlStatement, limits, ctx: ToolContext) =>
+      runner.request(
+        {
+          op: 'query',
+          sql: statement.text,
+          params: [],
+          ...limits,
+          wrap: ['SELECT', 'WITH', 'VALUES'].includes(statement.first),
+        },
+        ctx,
+      ),
   };
   return {
     name,
@@ -94,6 +106,8 @@ async function describeSqlite(runner: SqliteRunner, ctx: ToolContext): Promise<S
         "ORDER BY type = 'view', name",
       params: [],
       maxRows: DESCRIBE_MAX_TABLES,
+      maxBytes: DESCRIBE_BYTES,
+      wrap: false,
     },
     ctx,
   );
@@ -106,6 +120,8 @@ async function describeSqlite(runner: SqliteRunner, ctx: ToolContext): Promise<S
         sql: 'SELECT name, type, "notnull", pk FROM pragma_table_info(?) ORDER BY cid',
         params: [name],
         maxRows: 2000,
+        maxBytes: DESCRIBE_BYTES,
+        wrap: false,
       },
       ctx,
     );
@@ -115,6 +131,8 @@ async function describeSqlite(runner: SqliteRunner, ctx: ToolContext): Promise<S
         sql: 'SELECT id, "from", "table", "to" FROM pragma_foreign_key_list(?) ORDER BY id, seq',
         params: [name],
         maxRows: 2000,
+        maxBytes: DESCRIBE_BYTES,
+        wrap: false,
       },
       ctx,
     );
@@ -157,6 +175,8 @@ async function describeSqlite(runner: SqliteRunner, ctx: ToolContext): Promise<S
             sql: `SELECT count(*) FROM (SELECT 1 FROM "${name.replace(/"/g, '""')}" LIMIT ${COUNT_CAP + 1})`,
             params: [],
             maxRows: 1,
+            maxBytes: DESCRIBE_BYTES,
+            wrap: false,
           },
           ctx,
         );
@@ -182,71 +202,33 @@ interface QueryRequest {
   sql: string;
   params: string[];
   maxRows: number;
+  maxBytes: number;
+  /** A SELECT/WITH/VALUES statement: the child wraps it so SQLite cuts cells and rows. */
+  wrap: boolean;
 }
 
 type ChildReply =
   { id: number; ok: true; result: QueryRows } | { id: number; ok: false; error: string; fatal?: boolean };
 
+/** SQLite's heap in the child, in-memory temporary storage included. */
+export const SQLITE_HEAP_BYTES = 256 * 1024 * 1024;
+/** The longest string or blob the child's SQLite builds or reads. */
+export const SQLITE_VALUE_BYTES = 64 * 1024 * 1024;
+/** The child's JavaScript heap: it only ever holds cut cells, so this is generous. */
+const CHILD_HEAP_MB = 128;
+
 /**
- * The child's program: opens the file read-only, installs the authorizer, answers one request at a time
- * over IPC with rows already turned into display text (so a huge value never crosses the channel).
+ * The child's program and how to run it: the compiled sqlite-child.js next to this file (dist/), or the
+ * .ts source through Node's type stripping (tsx, jest), which needs no loader.
  */
-const CHILD_PROGRAM = `
-'use strict';
-const { DatabaseSync, constants } = require('node:sqlite');
-const MAX_CELL = ${MAX_CELL_CHARS * 2};
-function cell(value) {
-  if (value === null || value === undefined) return null;
-  if (typeof value === 'bigint') return value.toString();
-  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(12)));
-  if (typeof value === 'string') return value.length > MAX_CELL ? value.slice(0, MAX_CELL) + '…' : value;
-  if (value instanceof Uint8Array) return '<blob ' + value.byteLength + ' bytes>';
-  return String(value);
+function childCommand(): { file: string; execArgv: string[] } {
+  const compiled = path.join(__dirname, 'sqlite-child.js');
+  if (existsSync(compiled)) return { file: compiled, execArgv: [] };
+  return {
+    file: path.join(__dirname, 'sqlite-child.ts'),
+    execArgv: ['--experimental-strip-types', '--disable-warning=ExperimentalWarning'],
+  };
 }
-function serve(db) {
-  const DENIED = new Map([
-    [constants.SQLITE_ATTACH, 'ATTACH (and VACUUM INTO) is not allowed on a research source'],
-    [constants.SQLITE_DETACH, 'DETACH is not allowed on a research source'],
-    [constants.SQLITE_TRANSACTION, 'transaction statements are not allowed: each call runs one statement'],
-    [constants.SQLITE_SAVEPOINT, 'savepoints are not allowed: each call runs one statement'],
-  ]);
-  let denied;
-  db.setAuthorizer((action) => {
-    if (DENIED.has(action)) { denied = DENIED.get(action); return constants.SQLITE_DENY; }
-    return constants.SQLITE_OK;
-  });
-  process.on('message', (request) => {
-    denied = undefined;
-    let reply;
-    try {
-      const statement = db.prepare(request.sql);
-      statement.setReadBigInts(true);
-      statement.setReturnArrays(true);
-      const columns = statement.columns().map((column) => column.name);
-      const rows = [];
-      let more = false;
-      for (const row of statement.iterate(...request.params)) {
-        if (rows.length >= request.maxRows) { more = true; break; }
-        rows.push(row.map(cell));
-      }
-      reply = { id: request.id, ok: true, result: { columns, rows, more } };
-    } catch (error) {
-      const message = String((error && error.message) || error);
-      reply = { id: request.id, ok: false, error: denied ? message + ': ' + denied : message };
-    }
-    process.send(reply);
-  });
-  process.send({ id: 0, ok: true, result: { columns: [], rows: [], more: false } });
-}
-process.on('disconnect', () => process.exit(0));
-let opened;
-try {
-  opened = new DatabaseSync(process.argv[1], { readOnly: true });
-} catch (error) {
-  process.send({ id: 0, ok: false, fatal: true, error: String((error && error.message) || error) }, () => process.exit(1));
-}
-if (opened) serve(opened);
-`;
 
 /** One child process per source, started on first use, killed on timeout and restarted on the next request. */
 class SqliteRunner {
@@ -329,10 +311,19 @@ class SqliteRunner {
       return this.ready.then(() => child);
     }
     this.stderr = '';
-    const child = spawn(process.execPath, ['-e', CHILD_PROGRAM, this.file], {
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      env: { ...process.env, NODE_OPTIONS: '' },
-    });
+    const { file, execArgv } = childCommand();
+    const config = {
+      file: this.file,
+      cellChars: MAX_CELL_CHARS + 1,
+      heapBytes: SQLITE_HEAP_BYTES,
+      valueBytes: SQLITE_VALUE_BYTES,
+      maxColumns: MAX_COLUMNS,
+    };
+    const child = spawn(
+      process.execPath,
+      [...execArgv, `--max-old-space-size=${CHILD_HEAP_MB}`, file, JSON.stringify(config)],
+      { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: { ...process.env, NODE_OPTIONS: '' } },
+    );
     this.child = child;
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (chunk: string) => {
@@ -368,17 +359,22 @@ class SqliteRunner {
       // Only the request this child was serving: after a timeout, the next request may be on a new child.
       const pending = this.pending;
       if (pending?.child === child) {
+        // The statement took the process down (its memory limits): the model hears it and can ask for less.
         pending.resolve({
           id: pending.id,
           ok: false,
-          fatal: true,
-          error: `the SQLite process exited (${signal ?? code})${this.stderr.trim() ? `: ${this.stderr.trim()}` : ''}`,
+          error:
+            `the SQLite process stopped while running the statement (${signal ?? code}); it most likely ` +
+            'needed more memory than a research source gets: aggregate, filter or cut long values with substr' +
+            (this.stderr.trim() ? ` (${this.stderr.trim().slice(-300)})` : ''),
         });
       }
     });
-    // An idle child must not keep the worker alive; a request in flight holds its own timer.
+    // An idle child must not keep the worker alive (nor its stderr pipe); a request in flight holds its own
+    // timer, and close() kills the child.
     child.unref();
     child.channel?.unref();
+    (child.stderr as (NodeJS.ReadableStream & { unref?: () => void }) | null)?.unref?.();
     this.ready = ready;
     ready.catch(() => {
       if (this.child === child) this.kill();

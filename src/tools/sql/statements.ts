@@ -14,6 +14,16 @@ export interface SqlStatement {
   words: string[];
   /** Every upper-cased word outside strings and comments, at any depth. */
   allWords: Set<string>;
+  /** Every identifier, lower-cased: unquoted words and the contents of quoted identifiers (`"pg_sleep"`). */
+  identifiers: Set<string>;
+  /** The first thing that is not a comment or whitespace: a word (upper-cased) or a character such as `(`. */
+  first: string;
+  /**
+   * Why the text cannot be wrapped safely as `(<statement>)`: an unterminated string, identifier or
+   * comment, parentheses that close more than they open or stay open, or a Unicode-escaped identifier
+   * (`U&"..."`, whose name this lexer does not decode). Undefined when none of these.
+   */
+  malformed?: string;
 }
 
 /** The non-empty statements in `sql` (a statement holding only comments and whitespace is empty). */
@@ -23,16 +33,42 @@ export function splitStatements(sql: string, dialect: SqlDialect): SqlStatement[
   let depth = 0;
   let words: string[] = [];
   let allWords = new Set<string>();
+  let identifiers = new Set<string>();
+  let first = '';
+  let malformed: string | undefined;
   let hasCode = false;
   let i = 0;
   const n = sql.length;
 
   const finish = (end: number): void => {
-    if (hasCode) statements.push({ text: sql.slice(start, end).trim(), words, allWords });
+    if (depth > 0) malformed ??= 'a parenthesis is never closed';
+    if (hasCode) {
+      const statement: SqlStatement = {
+        text: sql.slice(start, end).trim(),
+        words,
+        allWords,
+        identifiers,
+        first,
+      };
+      if (malformed) statement.malformed = malformed;
+      statements.push(statement);
+    }
     words = [];
     allWords = new Set();
+    identifiers = new Set();
+    first = '';
+    malformed = undefined;
     hasCode = false;
     depth = 0;
+  };
+  const code = (token: string): void => {
+    if (!hasCode) first = token;
+    hasCode = true;
+  };
+  const unterminated = (end: number, what: string): number => {
+    // The skip helpers return n + 1 when the closing mark is missing.
+    if (end > n) malformed ??= `${what} is never closed`;
+    return Math.min(end, n);
   };
 
   while (i < n) {
@@ -42,34 +78,47 @@ export function splitStatements(sql: string, dialect: SqlDialect): SqlStatement[
       const end = sql.indexOf('\n', i);
       i = end < 0 ? n : end + 1;
     } else if (c === '/' && next === '*') {
-      i = skipBlockComment(sql, i, dialect === 'postgres');
+      i = unterminated(skipBlockComment(sql, i, dialect === 'postgres'), 'a /* comment');
     } else if (c === "'") {
       // PostgreSQL's E'...' strings take backslash escapes (a lone E, not the end of an identifier).
       const backslashEscapes =
         dialect === 'postgres' && /[eE]/.test(sql[i - 1] ?? '') && !/[A-Za-z0-9_$]/.test(sql[i - 2] ?? '');
-      i = skipQuoted(sql, i, "'", backslashEscapes);
-      hasCode = true;
+      code("'");
+      i = unterminated(skipQuoted(sql, i, "'", backslashEscapes), 'a string');
     } else if (c === '"' || (dialect === 'sqlite' && c === '`')) {
-      i = skipQuoted(sql, i, c, false);
-      hasCode = true;
+      if (dialect === 'postgres' && sql[i - 1] === '&' && /[uU]/.test(sql[i - 2] ?? '')) {
+        malformed ??= 'Unicode-escaped identifiers (U&"...") are not accepted: write the name plainly';
+      }
+      code(c);
+      const end = skipQuoted(sql, i, c, false);
+      identifiers.add(
+        sql
+          .slice(i + 1, end - 1)
+          .split(c + c)
+          .join(c)
+          .toLowerCase(),
+      );
+      i = unterminated(end, 'a quoted identifier');
     } else if (dialect === 'sqlite' && c === '[') {
       const end = sql.indexOf(']', i + 1);
-      i = end < 0 ? n : end + 1;
-      hasCode = true;
+      code(c);
+      identifiers.add(sql.slice(i + 1, end < 0 ? n : end).toLowerCase());
+      i = end < 0 ? unterminated(n + 1, 'a [bracketed] identifier') : end + 1;
     } else if (dialect === 'postgres' && c === '$' && isDollarQuoteStart(sql, i)) {
-      i = skipDollarQuoted(sql, i);
-      hasCode = true;
+      code(c);
+      i = unterminated(skipDollarQuoted(sql, i), 'a dollar-quoted string');
     } else if (c === ';') {
       finish(i);
       i += 1;
       start = i;
     } else if (c === '(') {
       depth += 1;
-      hasCode = true;
+      code(c);
       i += 1;
     } else if (c === ')') {
+      if (depth === 0) malformed ??= 'a parenthesis closes that was never opened';
       depth = Math.max(0, depth - 1);
-      hasCode = true;
+      code(c);
       i += 1;
     } else if (/[A-Za-z_]/.test(c)) {
       let end = i + 1;
@@ -77,10 +126,11 @@ export function splitStatements(sql: string, dialect: SqlDialect): SqlStatement[
       const word = sql.slice(i, end).toUpperCase();
       if (depth === 0) words.push(word);
       allWords.add(word);
-      hasCode = true;
+      identifiers.add(word.toLowerCase());
+      code(word);
       i = end;
     } else {
-      if (!/\s/.test(c)) hasCode = true;
+      if (!/\s/.test(c)) code(c);
       i += 1;
     }
   }
@@ -116,7 +166,7 @@ function skipBlockComment(sql: string, from: number, nested: boolean): number {
       i += 1;
     }
   }
-  return sql.length;
+  return sql.length + 1;
 }
 
 function skipQuoted(sql: string, from: number, quote: string, backslashEscapes: boolean): number {
@@ -132,7 +182,7 @@ function skipQuoted(sql: string, from: number, quote: string, backslashEscapes: 
       i += 1;
     }
   }
-  return sql.length;
+  return sql.length + 1;
 }
 
 const DOLLAR_TAG = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/;
@@ -146,5 +196,5 @@ function isDollarQuoteStart(sql: string, at: number): boolean {
 function skipDollarQuoted(sql: string, from: number): number {
   const tag = DOLLAR_TAG.exec(sql.slice(from, from + 65))?.[0] ?? '$$';
   const end = sql.indexOf(tag, from + tag.length);
-  return end < 0 ? sql.length : end + tag.length;
+  return end < 0 ? sql.length + 1 : end + tag.length;
 }

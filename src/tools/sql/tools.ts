@@ -32,8 +32,16 @@ export interface SqlBackend {
   /** e.g. `SQLite database "sales"`, for headings and tool descriptions. */
   label: string;
   describe(ctx: ToolContext): Promise<SchemaInfo>;
-  /** Runs one statement read-only; at most `maxRows` rows back. Throws SqlStatementError for the model. */
-  query(statement: SqlStatement, maxRows: number, ctx: ToolContext): Promise<QueryRows>;
+  /**
+   * Runs one accepted statement read-only. At most `maxRows` rows come back, each cell at most
+   * MAX_CELL_CHARS + 1 characters (longer ones are cut where they are read), and reading stops once the
+   * cells passed `maxBytes`, so what reaches the formatter is bounded. Throws SqlStatementError for the model.
+   */
+  query(
+    statement: SqlStatement,
+    limits: { maxRows: number; maxBytes: number },
+    ctx: ToolContext,
+  ): Promise<QueryRows>;
 }
 
 export interface SqlLimits {
@@ -56,32 +64,85 @@ const queryParameters = z.object({
     .describe('What the query finds out, in a few words; it titles the cited source.'),
 });
 
-/** Statements that only steer transactions or sessions: useless here (each query is its own read-only transaction). */
-const REFUSED_VERBS: Record<SqlDialect, Set<string>> = {
-  sqlite: new Set(['BEGIN', 'COMMIT', 'END', 'ROLLBACK', 'SAVEPOINT', 'RELEASE', 'ATTACH', 'DETACH']),
-  postgres: new Set([
-    'BEGIN',
-    'START',
-    'COMMIT',
-    'END',
-    'ROLLBACK',
-    'ABORT',
-    'SAVEPOINT',
-    'RELEASE',
-    'PREPARE',
-    'SET',
-    'RESET',
-    'DISCARD',
-    'DECLARE',
-    'FETCH',
-    'MOVE',
-    'CLOSE',
-    'COPY',
-    'LISTEN',
-    'UNLISTEN',
-    'NOTIFY',
-  ]),
+/**
+ * The statements a research query may be: queries only. Anything else (DO, COPY, EXECUTE, CALL, SET,
+ * transaction control, DDL, writes) is refused before it reaches the database, whose own read-only
+ * enforcement stays the second line. `(` opens a parenthesised query (`(SELECT ...) UNION (SELECT ...)`).
+ */
+const ACCEPTED_FIRST: Record<SqlDialect, Set<string>> = {
+  sqlite: new Set(['SELECT', 'WITH', 'VALUES', 'PRAGMA', 'EXPLAIN']),
+  postgres: new Set(['SELECT', 'WITH', 'VALUES', 'TABLE', 'SHOW', 'EXPLAIN', '(']),
 };
+const QUERY_VERBS = new Set(['SELECT', 'VALUES', 'TABLE']);
+const EXPLAIN_OPTIONS = new Set(['ANALYZE', 'ANALYSE', 'VERBOSE']);
+
+/**
+ * PostgreSQL functions a research query may not name, anywhere (as a call, in attribute notation, quoted):
+ * they act on other sessions or the server (signal and terminate backends, reload configuration, switch
+ * WAL, replication slots and origins, logical messages, NOTIFY, statistics resets), hold state past the
+ * call (advisory locks, `set_config`), reach the server's files (`pg_read_file`, `pg_ls_*`, large-object
+ * import/export), or run SQL given as text, which would hide any of these from this check
+ * (`query_to_xml`, `ts_stat`, `dblink`). A deny-list, because research needs the hundreds of ordinary
+ * functions (and the operator's own); the role check, the READ ONLY transaction and `DISCARD ALL` after
+ * each call stand behind it.
+ */
+const REFUSED_POSTGRES_FUNCTIONS: RegExp[] = [
+  /^pg_(terminate|cancel)_backend$/,
+  /^pg_(try_)?advisory_/,
+  /^set_config$/,
+  /^pg_.*replication/,
+  /^pg_logical_/,
+  /^pg_notify$/,
+  /^pg_(reload_conf|rotate_logfile|switch_wal|create_restore_point|promote|log_standby_snapshot)$/,
+  /^pg_wal_replay_/,
+  /^pg_(start_backup|stop_backup|backup_start|backup_stop)$/,
+  /^pg_stat(_statements)?_reset/,
+  /^pg_log_backend_memory_contexts$/,
+  /^pg_read_(binary_)?file$/,
+  /^pg_ls_/,
+  /^pg_stat_file$/,
+  /^pg_file_/,
+  /^lo_(import|export)$/,
+  /^dblink/,
+  /^pg_background/,
+  /^(query|cursor|table|schema|database)_to_xml/,
+  /^(query|cursor|table|schema|database)_to_xmlschema$/,
+  /^ts_stat$/,
+  /^pg_import_system_collations$/,
+];
+
+/** Why `statement` is not accepted as a research query, or undefined when it is. */
+export function refusal(statement: SqlStatement, dialect: SqlDialect): string | undefined {
+  const accepted =
+    dialect === 'sqlite'
+      ? 'SELECT, WITH ... SELECT, VALUES, PRAGMA (to read a setting or the schema), EXPLAIN'
+      : 'SELECT, WITH ... SELECT, VALUES, TABLE, SHOW, EXPLAIN';
+  const onlyQueries = `only queries are accepted (${accepted}); each call runs one in its own read-only transaction`;
+  if (statement.malformed) return `the statement is not accepted: ${statement.malformed}`;
+  const first = statement.first;
+  if (!ACCEPTED_FIRST[dialect].has(first)) return `${first} is not allowed: ${onlyQueries}`;
+  if (first === 'WITH') {
+    const verb = mainVerb(statement);
+    if (!QUERY_VERBS.has(verb)) return `WITH ... ${verb} is not allowed: ${onlyQueries}`;
+  }
+  if (first === 'EXPLAIN') {
+    const inner = statement.words.slice(1).find((word) => !EXPLAIN_OPTIONS.has(word)) ?? '';
+    const explainable =
+      dialect === 'sqlite' ? ['QUERY', 'SELECT', 'WITH', 'VALUES'] : ['SELECT', 'WITH', 'VALUES', 'TABLE'];
+    if (!explainable.includes(inner)) return `EXPLAIN ${inner} is not allowed: ${onlyQueries}`;
+  }
+  if (dialect === 'postgres') {
+    for (const name of statement.identifiers) {
+      if (REFUSED_POSTGRES_FUNCTIONS.some((pattern) => pattern.test(name))) {
+        return (
+          `${name} is not allowed in a research query: it acts on the server or other sessions, keeps ` +
+          'state after the call, reads server files or runs SQL given as text'
+        );
+      }
+    }
+  }
+  return undefined;
+}
 
 export function checkLimits(source: string, limits: SqlLimits): { maxRows: number; maxBytes: number } {
   const maxRows = limits.maxRows ?? DEFAULT_MAX_ROWS;
@@ -153,18 +214,11 @@ export function sqlTools(name: string, backend: SqlBackend, limits: SqlLimits): 
           sources: [],
         };
       }
-      const verb = mainVerb(statement);
-      if (REFUSED_VERBS[backend.dialect].has(verb)) {
-        return {
-          output:
-            `error: ${verb} is not allowed: each call runs one statement in its own read-only transaction; ` +
-            'send a query (SELECT, WITH, VALUES, EXPLAIN, ...)',
-          sources: [],
-        };
-      }
+      const refused = refusal(statement, backend.dialect);
+      if (refused) return { output: `error: ${refused}`, sources: [] };
       let result: QueryRows;
       try {
-        result = await backend.query(statement, maxRows, ctx);
+        result = await backend.query(statement, { maxRows, maxBytes }, ctx);
       } catch (error) {
         if (error instanceof SqlStatementError) return { output: errorText(error), sources: [] };
         throw error;
