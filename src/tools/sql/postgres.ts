@@ -576,36 +576,33 @@ async function readCursor(
   let bytes = 0;
   let more = false;
   let columns: string[] = names ?? [];
-  try {
-    for (;;) {
-      const { rows: batch, fields } = await readBatch(
-        cursor,
-        Math.min(BATCH_ROWS, limits.maxRows + 1 - rows.length),
-      );
-      if (!names) columns = fields.slice(0, MAX_COLUMNS).map((field) => field.name);
-      for (const raw of batch) {
-        if (rows.length >= limits.maxRows || bytes > limits.maxBytes) {
-          more = true;
-          break;
-        }
-        const row = columns.map((_, i): Cell => {
-          const value = raw[i];
-          if (value === null || value === undefined) return null;
-          return shorten(String(value), MAX_CELL_CHARS + 1);
-        });
-        for (const cell of row) bytes += cellBytes(cell);
-        rows.push(row);
-      }
-      if (more || batch.length === 0 || rows.length > limits.maxRows) break;
-      if (bytes > limits.maxBytes || rows.length >= limits.maxRows) {
-        // One more row says whether there is more.
-        more = (await readBatch(cursor, 1)).rows.length > 0;
+  for (;;) {
+    const want = Math.min(BATCH_ROWS, limits.maxRows + 1 - rows.length);
+    // A failed read leaves the cursor to pg (it already asked the server to sync, or the connection is
+    // gone): closing it then would wait for an answer that never comes.
+    const { rows: batch, fields } = await readBatch(cursor, want);
+    if (!names && fields.length > 0) columns = fields.slice(0, MAX_COLUMNS).map((field) => field.name);
+    for (const raw of batch) {
+      if (rows.length >= limits.maxRows || bytes > limits.maxBytes) {
+        more = true;
         break;
       }
+      const row = columns.map((_, i): Cell => {
+        const value = raw[i];
+        if (value === null || value === undefined) return null;
+        return shorten(String(value), MAX_CELL_CHARS + 1);
+      });
+      for (const cell of row) bytes += cellBytes(cell);
+      rows.push(row);
     }
-  } finally {
-    await cursor.close();
+    if (more || batch.length < want) break;
+    if (bytes > limits.maxBytes || rows.length >= limits.maxRows) {
+      // One more row says whether there is more.
+      more = (await readBatch(cursor, 1)).rows.length > 0;
+      break;
+    }
   }
+  await cursor.close();
   return { columns, rows, more };
 }
 

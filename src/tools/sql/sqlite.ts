@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { ResearchSource, ToolContext } from '../types';
@@ -210,8 +210,21 @@ interface QueryRequest {
 type ChildReply =
   { id: number; ok: true; result: QueryRows } | { id: number; ok: false; error: string; fatal?: boolean };
 
-/** SQLite's heap in the child, in-memory temporary storage included. */
+/** SQLite's heap in the child (a second line: node:sqlite does not enforce it, see the watchdog). */
 export const SQLITE_HEAP_BYTES = 256 * 1024 * 1024;
+/** The child's resident memory, in-memory temporary storage included: a statement needing more is stopped. */
+export const SQLITE_PROCESS_BYTES = 512 * 1024 * 1024;
+
+/** Resident bytes of a process (0 when unknown: no /proc). */
+function residentBytes(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const kib = /VmRSS:\s*(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kib ? Number(kib) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
 /** The longest string or blob the child's SQLite builds or reads. */
 export const SQLITE_VALUE_BYTES = 64 * 1024 * 1024;
 /** The child's JavaScript heap: it only ever holds cut cells, so this is generous. */
@@ -265,11 +278,17 @@ class SqliteRunner {
     const child = await this.start();
     const id = this.nextId++;
     let timer: NodeJS.Timeout | undefined;
+    let watchdog: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
-    let reply: ChildReply | 'timeout' | 'aborted';
+    let reply: ChildReply | 'timeout' | 'aborted' | 'memory';
     try {
-      reply = await new Promise<ChildReply | 'timeout' | 'aborted'>((resolve) => {
+      reply = await new Promise<ChildReply | 'timeout' | 'aborted' | 'memory'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), this.timeoutMs);
+        // node:sqlite is built without memory statistics, so SQLite's own heap limit is not enforced: the
+        // process's resident memory is watched instead (Linux /proc; elsewhere only the time limit holds).
+        watchdog = setInterval(() => {
+          if (residentBytes(child.pid) > SQLITE_PROCESS_BYTES) resolve('memory');
+        }, 20);
         onAbort = () => resolve('aborted');
         ctx.signal.addEventListener('abort', onAbort, { once: true });
         this.pending = { id, child, resolve };
@@ -285,14 +304,20 @@ class SqliteRunner {
       });
     } finally {
       clearTimeout(timer);
+      clearInterval(watchdog);
       if (onAbort) ctx.signal.removeEventListener('abort', onAbort);
       this.pending = undefined;
     }
-    if (reply === 'timeout' || reply === 'aborted') {
+    if (reply === 'timeout' || reply === 'aborted' || reply === 'memory') {
       // The statement may never return on its own: stop the whole process, start a fresh one next time.
       this.kill();
       if (reply === 'aborted')
         throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new Error('aborted');
+      if (reply === 'memory')
+        throw new SqlStatementError(
+          `the statement needed more than ${SQLITE_PROCESS_BYTES / 1024 / 1024} MiB of memory (temporary ` +
+            'sort space included) and was stopped; aggregate, filter or cut long values with substr',
+        );
       throw new SqlStatementError(
         `the statement did not finish within ${this.timeoutMs} ms and was stopped; ` +
           'narrow it (WHERE, LIMIT) or aggregate',
