@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -217,6 +218,23 @@ describe('sqliteSource on examples/example.db', () => {
     } finally {
       await slow.close?.();
     }
+  });
+
+  test('a script that queries and never closes the source still exits (the idle child keeps nothing alive)', () => {
+    const script = `
+      const { sqliteSource } = require(${JSON.stringify(path.join(__dirname, '..', 'src', 'tools', 'sql'))});
+      const source = sqliteSource('db:x', { path: ${JSON.stringify(EXAMPLE_DB)} });
+      const query = source.tools.find((t) => t.name === 'query_database');
+      query.run({ sql: 'SELECT count(*) AS n FROM orders' }, { signal: new AbortController().signal })
+        .then((r) => console.log(r.output));`;
+    const tsx = path.join(__dirname, '..', 'node_modules', '.bin', 'tsx');
+    const result = spawnSync(tsx, ['-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect({ status: result.status, signal: result.signal, stderr: result.stderr }).toEqual({
+      status: 0,
+      signal: null,
+      stderr: '',
+    });
+    expect(result.stdout).toContain('| 40 |');
   });
 
   test('bad configuration throws, naming the setting', () => {

@@ -443,8 +443,8 @@ class PostgresDatabase {
         max: POOL_SIZE,
         idleTimeoutMillis: 10_000,
         connectionTimeoutMillis: 10_000,
-        // A stalled network, not a slow statement (statement_timeout handles those), ends here.
-        query_timeout: this.timeoutMs + 10_000,
+        // No query_timeout: pg never clears its timer for a cursor (it would hold the process for that long).
+        // A stalled network ends at readOnly()'s deadline, which closes the connection.
         allowExitOnIdle: true,
         application_name: 'deep-research',
         Client: GuardedClient as unknown as new () => Client,

@@ -250,6 +250,8 @@ class SqliteRunner {
   private pending: { id: number; child: ChildProcess; resolve: (reply: ChildReply) => void } | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private nextId = 1;
+  private busy = 0;
+  private keepAlive: NodeJS.Timeout | undefined;
   private stderr = '';
   private closed = false;
 
@@ -261,7 +263,17 @@ class SqliteRunner {
 
   /** Requests run one at a time (the child is single-threaded); each one's timeout starts when it is sent. */
   request(request: QueryRequest, ctx: ToolContext): Promise<QueryRows> {
+    // While a request waits or runs (the child starting included), the process must stay alive for its
+    // answer; idle, nothing of the child may keep it alive.
+    this.busy += 1;
     const run = this.queue.then(() => this.send(request, ctx));
+    const idle = (): void => {
+      this.busy -= 1;
+      if (this.busy === 0) clearInterval(this.keepAlive);
+      if (this.busy === 0) this.keepAlive = undefined;
+    };
+    if (!this.keepAlive) this.keepAlive = setInterval(() => undefined, 60_000);
+    run.then(idle, idle);
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -395,8 +407,8 @@ class SqliteRunner {
         });
       }
     });
-    // An idle child must not keep the worker alive (nor its stderr pipe); a request in flight holds its own
-    // timer, and close() kills the child.
+    // An idle child must not keep the worker alive (nor its stderr pipe); a request in flight holds the
+    // keep-alive timer of request(), and close() kills the child.
     child.unref();
     child.channel?.unref();
     (child.stderr as (NodeJS.ReadableStream & { unref?: () => void }) | null)?.unref?.();
