@@ -12,6 +12,18 @@ const WEB_SEARCH_TYPES = [
   'web_search_preview_2025_03_11',
 ];
 
+/** The spec's `IncludeEnum`: anything else in `include` is refused. */
+export const INCLUDE_VALUES = [
+  'file_search_call.results',
+  'web_search_call.results',
+  'web_search_call.action.sources',
+  'message.input_image.image_url',
+  'computer_call_output.output.image_url',
+  'code_interpreter_call.outputs',
+  'reasoning.encrypted_content',
+  'message.output_text.logprobs',
+] as const;
+
 const jsonSchemaObject = z.record(z.string(), z.unknown());
 
 const textFormatSchema = z.discriminatedUnion('type', [
@@ -68,7 +80,7 @@ const createBodySchema = z.looseObject({
   max_output_tokens: z.number().int().min(16).nullish(),
   max_tool_calls: z.number().int().min(1).nullish(),
   metadata: z.record(z.string().max(64), z.string().max(512)).nullish(),
-  include: z.array(z.string()).nullish(),
+  include: z.array(z.enum(INCLUDE_VALUES)).nullish(),
   parallel_tool_calls: z.boolean().nullish(),
   temperature: z.number().min(0).max(2).nullish(),
   top_p: z.number().min(0).max(1).nullish(),
@@ -115,7 +127,12 @@ export interface CreateRequest {
   toolTypes: string[];
   toolChoice: ToolChoice;
   textFormat: TextFormat;
-  reasoning: { effort: string | null; summary: string | null };
+  /** `reported`: the effort the response names (the request's, or the model's default), set by the model check. */
+  reasoning: { effort: string | null; summary: string | null; reported: string | null };
+  /** Whether the body sets `reasoning` at all (models without reasoning refuse it). */
+  hasReasoning: boolean;
+  /** Whether the body sets `temperature` / `top_p` (most reasoning models refuse them). */
+  sampling: { temperature: boolean; topP: boolean };
   maxOutputTokens: number | null;
   maxToolCalls: number | null;
   metadata: Record<string, string> | null;
@@ -213,8 +230,10 @@ export function parseCreateRequest(body: unknown): CreateRequest {
   const raw = body as Record<string, unknown>;
 
   const background = data.background ?? false;
-  const store = data.store ?? true;
-  if (background && !store) {
+  // Recorded: a background create without `store` is accepted and answered `store: false`, and is still
+  // polled by id. An explicit `store: false` is refused, as the background-mode guide says.
+  const store = data.store ?? !background;
+  if (background && data.store === false) {
     throw invalidRequest('Background mode requires `store` to be true.', 'store', 'invalid_value');
   }
   if (data.previous_response_id && data.conversation !== undefined && data.conversation !== null) {
@@ -295,7 +314,18 @@ export function parseCreateRequest(body: unknown): CreateRequest {
     toolTypes: tools.map((tool) => tool.type),
     toolChoice,
     textFormat,
-    reasoning: { effort: data.reasoning?.effort ?? null, summary: data.reasoning?.summary ?? null },
+    reasoning: {
+      effort: data.reasoning?.effort ?? null,
+      summary: data.reasoning?.summary ?? null,
+      reported: data.reasoning?.effort ?? null,
+    },
+    hasReasoning: Boolean(
+      data.reasoning && Object.values(data.reasoning).some((v) => v !== null && v !== undefined),
+    ),
+    sampling: {
+      temperature: data.temperature !== null && data.temperature !== undefined,
+      topP: data.top_p !== null && data.top_p !== undefined,
+    },
     maxOutputTokens: data.max_output_tokens ?? null,
     maxToolCalls: data.max_tool_calls ?? null,
     metadata,
@@ -335,8 +365,56 @@ function parseToolChoice(
 }
 
 /**
+ * Keywords strict structured outputs refuse (the set OpenAI's own SDK refuses before sending, openai-node's
+ * `lib/transform`), and the string formats the structured-outputs guide lists as supported.
+ */
+const STRICT_UNSUPPORTED_KEYWORDS = [
+  '$anchor',
+  '$dynamicAnchor',
+  '$dynamicRef',
+  '$recursiveAnchor',
+  '$recursiveRef',
+  'allOf',
+  'contains',
+  'contentEncoding',
+  'contentMediaType',
+  'contentSchema',
+  'dependentRequired',
+  'dependentSchemas',
+  'dependencies',
+  'else',
+  'if',
+  'maxContains',
+  'maxProperties',
+  'minContains',
+  'minProperties',
+  'not',
+  'oneOf',
+  'patternProperties',
+  'prefixItems',
+  'propertyNames',
+  'then',
+  'unevaluatedItems',
+  'unevaluatedProperties',
+  'uniqueItems',
+];
+export const STRICT_FORMATS = [
+  'date-time',
+  'time',
+  'date',
+  'duration',
+  'email',
+  'hostname',
+  'ipv4',
+  'ipv6',
+  'uuid',
+];
+
+/**
  * Strict structured outputs reject schemas where an object allows extra keys or leaves a property out of
- * `required`. Checking here makes the simulator fail the same requests the API would.
+ * `required`, and schemas using keywords or formats outside the supported subset. Checking here makes the
+ * simulator fail the same requests the API would, in its words ("In context=('properties', 'data'),
+ * 'oneOf' is not permitted.").
  */
 function checkStrictSchema(schema: Record<string, unknown>, label: string, param: string): void {
   if (param === 'text.format.schema' && schema['type'] !== 'object') {
@@ -346,28 +424,36 @@ function checkStrictSchema(schema: Record<string, unknown>, label: string, param
       'invalid_json_schema',
     );
   }
+  const refuse = (context: string[], problem: string): never => {
+    const where = `In context=(${context.map((part) => `'${part}'`).join(', ')}${context.length === 1 ? ',' : ''})`;
+    throw invalidRequest(`Invalid schema for ${label}: ${where}, ${problem}`, param, 'invalid_json_schema');
+  };
   const visit = (node: unknown, context: string[]): void => {
     if (node === null || typeof node !== 'object' || Array.isArray(node)) return;
     const record = node as Record<string, unknown>;
+    for (const keyword of STRICT_UNSUPPORTED_KEYWORDS) {
+      if (record[keyword] !== undefined) refuse(context, `'${keyword}' is not permitted.`);
+    }
+    const format = record['format'];
+    if (typeof format === 'string' && !STRICT_FORMATS.includes(format)) {
+      refuse(
+        context,
+        `'${format}' is not a supported format. Supported formats are: ${STRICT_FORMATS.join(', ')}.`,
+      );
+    }
     const types = Array.isArray(record['type']) ? record['type'] : [record['type']];
     const properties = record['properties'];
     if (types.includes('object') || (properties !== null && typeof properties === 'object')) {
-      const where = `In context=(${context.map((part) => `'${part}'`).join(', ')}${context.length === 1 ? ',' : ''})`;
       if (record['additionalProperties'] !== false) {
-        throw invalidRequest(
-          `Invalid schema for ${label}: ${where}, 'additionalProperties' is required to be supplied and to be false.`,
-          param,
-          'invalid_json_schema',
-        );
+        refuse(context, `'additionalProperties' is required to be supplied and to be false.`);
       }
       const keys = properties && typeof properties === 'object' ? Object.keys(properties) : [];
       const required = Array.isArray(record['required']) ? record['required'] : [];
       const missing = keys.find((key) => !required.includes(key));
       if (missing !== undefined) {
-        throw invalidRequest(
-          `Invalid schema for ${label}: ${where}, 'required' is required to be supplied and to be an array including every key in properties. Missing '${missing}'.`,
-          param,
-          'invalid_json_schema',
+        refuse(
+          context,
+          `'required' is required to be supplied and to be an array including every key in properties. Missing '${missing}'.`,
         );
       }
     }
@@ -376,9 +462,9 @@ function checkStrictSchema(schema: Record<string, unknown>, label: string, param
         if (child && typeof child === 'object') {
           for (const [name, sub] of Object.entries(child)) visit(sub, [...context, key, name]);
         }
-      } else if (key === 'items' || key === 'additionalProperties' || key === 'not') {
+      } else if (key === 'items' || key === 'additionalProperties') {
         visit(child, [...context, key]);
-      } else if (key === 'anyOf' || key === 'oneOf' || key === 'allOf' || key === 'prefixItems') {
+      } else if (key === 'anyOf') {
         if (Array.isArray(child)) child.forEach((sub, i) => visit(sub, [...context, key, String(i)]));
       }
     }

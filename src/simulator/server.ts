@@ -24,6 +24,7 @@ import {
 import { FaultInjector, isRequestFault, type Operation } from './faults';
 import { parseJsonBody, readBody, sendError, sendJson } from './http';
 import { newRequestId } from './ids';
+import { checkModelRequest, unknownModel } from './models';
 import { hashString, Rng } from './random';
 import { parseCreateRequest, type CreateRequest } from './request';
 import { ResponseStore } from './store';
@@ -262,7 +263,16 @@ class Simulator {
     let record: StoredResponse;
     try {
       request = parseCreateRequest(body);
-      if (!this.config.models.includes(request.model)) throw modelNotFound(request.model);
+      // Recorded: an unknown model on /v1/responses is a 400 model_not_found naming it.
+      if (!this.config.models.includes(request.model)) throw unknownModel(request.model);
+      const checked = checkModelRequest(request.model, {
+        effort: request.reasoning.effort,
+        hasReasoning: request.hasReasoning,
+        toolTypes: request.toolTypes,
+        temperature: request.sampling.temperature,
+        topP: request.sampling.topP,
+      });
+      request.reasoning.reported = checked.effort;
       record = this.store.create(request, decision.fault as ResponseFaultName | null);
     } catch (error) {
       decision.restore();

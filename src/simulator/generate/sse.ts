@@ -50,14 +50,12 @@ function itemEvents(item: OutputItem, outputIndex: number): UnnumberedEvent[] {
       break;
     }
     case 'web_search_call': {
-      const action =
-        item.action.type === 'search'
-          ? { type: 'search' as const, query: item.action.query ?? '' }
-          : item.action;
+      // Recorded: the call is announced with no action yet; the action comes with output_item.done.
+      const { action: _action, ...announced } = item;
       events.push({
         type: 'response.output_item.added',
         output_index: outputIndex,
-        item: { ...item, status: 'in_progress', action },
+        item: { ...announced, status: 'in_progress' } as typeof item,
       });
       events.push({ type: 'response.web_search_call.in_progress', ...base });
       events.push({ type: 'response.web_search_call.searching', ...base });
