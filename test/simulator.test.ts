@@ -123,7 +123,7 @@ describe('endpoints', () => {
     const wrong = await rejection(simClient(sim, { apiKey: 'sk-wrong-key-9876' }).models.list());
     expect(wrong).toBeInstanceOf(AuthenticationError);
     expect((wrong as AuthenticationError).code).toBe('invalid_api_key');
-    expect((wrong as AuthenticationError).message).toContain('sk-...9876');
+    expect((wrong as AuthenticationError).message).toContain('sk-wrong****9876');
     expect((wrong as AuthenticationError).message).not.toContain('sk-wrong-key-9876');
 
     const right = simClient(sim, { apiKey: 'sk-the-right-key-abcd' });
@@ -1206,6 +1206,7 @@ describe('what the real API refuses', () => {
 
 describe('recorded shapes', () => {
   test('background without store is accepted, answered store: false, and polled to the end (recorded)', async () => {
+    sim.configure({ latencyMs: 300 });
     const raw = await fetch(`${sim.baseURL}/responses`, {
       method: 'POST',
       headers: { authorization: 'Bearer sim-key', 'content-type': 'application/json' },

@@ -140,6 +140,8 @@ export interface CreateRequest {
   parallelToolCalls: boolean;
 }
 
+const INTEGER_PARAMS = new Set(['max_output_tokens', 'max_tool_calls', 'top_logprobs']);
+
 function paramOf(path: readonly PropertyKey[]): string {
   let out = '';
   for (const part of path) {
@@ -181,18 +183,23 @@ function toApiError(issue: z.core.$ZodIssue, body: unknown): ApiError {
         param,
         'invalid_type',
       );
-    case 'too_small':
+    case 'too_small': {
+      // Recorded: `temperature: -1` is "decimal below minimum value": the wording follows the parameter's type.
+      const kind = INTEGER_PARAMS.has(param) ? 'integer' : 'decimal';
       return invalidRequest(
-        `Invalid '${param}': ${issue.origin === 'number' ? 'integer below minimum value' : 'string too short'}. Expected a value >= ${String(issue.minimum)}, but got ${JSON.stringify(value)} instead.`,
+        `Invalid '${param}': ${issue.origin === 'number' ? `${kind} below minimum value` : 'string too short'}. Expected a value >= ${String(issue.minimum)}, but got ${JSON.stringify(value)} instead.`,
         param,
-        issue.origin === 'number' ? 'integer_below_min_value' : 'string_below_min_length',
+        issue.origin === 'number' ? `${kind}_below_min_value` : 'string_below_min_length',
       );
-    case 'too_big':
+    }
+    case 'too_big': {
+      const kind = INTEGER_PARAMS.has(param) ? 'integer' : 'decimal';
       return invalidRequest(
-        `Invalid '${param}': ${issue.origin === 'number' ? 'integer above maximum value' : 'string too long'}. Expected a value <= ${String(issue.maximum)}, but got ${typeof value === 'string' ? `a string with length ${value.length}` : JSON.stringify(value)} instead.`,
+        `Invalid '${param}': ${issue.origin === 'number' ? `${kind} above maximum value` : 'string too long'}. Expected a value <= ${String(issue.maximum)}, but got ${typeof value === 'string' ? `a string with length ${value.length}` : JSON.stringify(value)} instead.`,
         param,
-        issue.origin === 'number' ? 'integer_above_max_value' : 'string_above_max_length',
+        issue.origin === 'number' ? `${kind}_above_max_value` : 'string_above_max_length',
       );
+    }
     case 'invalid_value':
       return invalidRequest(
         `Invalid value: ${JSON.stringify(value)}. Supported values are: ${issue.values.map((v) => `'${String(v)}'`).join(', ')}.`,
@@ -251,6 +258,8 @@ export function parseCreateRequest(body: unknown): CreateRequest {
       'object_above_max_properties',
     );
   }
+
+  if (Array.isArray(data.input)) checkInputItems(data.input);
 
   const functionTools: FunctionToolSpec[] = [];
   let webSearch: WebSearchToolSpec | null = null;
@@ -332,6 +341,45 @@ export function parseCreateRequest(body: unknown): CreateRequest {
     include: data.include ?? [],
     parallelToolCalls: data.parallel_tool_calls ?? true,
   };
+}
+
+/** Audio and video are refused as `input_file` (recorded: an mp3 by URL, "Please try again with a pdf"). */
+const UNSUPPORTED_FILE = /\.(mp3|wav|m4a|ogg|oga|flac|aac|opus|mp4|m4v|mov|webm|avi|mkv)(\?|#|$)/i;
+
+function fileParts(value: unknown): Record<string, unknown>[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter(
+    (part): part is Record<string, unknown> =>
+      part !== null && typeof part === 'object' && (part as Record<string, unknown>)['type'] === 'input_file',
+  );
+}
+
+/** Refusals that depend on how input items follow each other, in the API's words (both recorded). */
+function checkInputItems(items: Record<string, unknown>[]): void {
+  items.forEach((item, index) => {
+    // A replayed reasoning item must be followed by the output item it led to (which has its own id).
+    if (item['type'] === 'reasoning') {
+      const next = items[index + 1];
+      if (!next || typeof next['id'] !== 'string' || next['type'] === 'reasoning') {
+        throw invalidRequest(
+          `Item '${String(item['id'] ?? '')}' of type 'reasoning' was provided without its required following item.`,
+          'input',
+        );
+      }
+    }
+    const parts = [...fileParts(item['content']), ...fileParts(item['output'])];
+    for (const part of parts) {
+      const url = typeof part['file_url'] === 'string' ? part['file_url'] : '';
+      const name = typeof part['filename'] === 'string' ? part['filename'] : '';
+      if (UNSUPPORTED_FILE.test(url) || UNSUPPORTED_FILE.test(name)) {
+        throw invalidRequest(
+          'The file type you uploaded is not supported. Please try again with a pdf',
+          'input',
+          'unsupported_file',
+        );
+      }
+    }
+  });
 }
 
 function normaliseDomain(domain: string): string {
