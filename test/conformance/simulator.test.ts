@@ -194,6 +194,32 @@ describeWithReference('the simulator against the OpenAPI spec', () => {
     }
     expect(count).toBeGreaterThan(30);
     expect(failures).toEqual([]);
+
+    // Each event type the recordings have carries exactly the keys of one recorded event of that type.
+    const recordedKeys = new Map<string, Set<string>>();
+    for (const recording of loadRecordings()) {
+      for (const exchange of recording.interactions) {
+        if (!Array.isArray(exchange.response.body)) continue;
+        for (const event of exchange.response.body as Record<string, unknown>[]) {
+          const type = String(event['type']);
+          const keys = recordedKeys.get(type) ?? new Set<string>();
+          keys.add(Object.keys(event).sort().join(','));
+          recordedKeys.set(type, keys);
+        }
+      }
+    }
+    const mismatched = new Set<string>();
+    let compared = 0;
+    for (const event of streams.flat()) {
+      const recorded = recordedKeys.get(event.type);
+      if (!recorded) continue;
+      compared++;
+      const keys = Object.keys(event).sort().join(',');
+      if (!recorded.has(keys))
+        mismatched.add(`${event.type}: ${keys} (recorded: ${[...recorded].join(' | ')})`);
+    }
+    expect(compared).toBeGreaterThan(20);
+    expect([...mismatched]).toEqual([]);
   });
 
   test('every error body validates as ErrorResponse: 400, 401, 404, 429, 500, 503', async () => {
