@@ -77,20 +77,38 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 }
 
 describe('endpoints', () => {
-  test('lists the configured models, and 404s an unknown one with model_not_found', async () => {
+  test('lists the current models of the spec; an unknown one is a 400 model_not_found on /responses, as recorded', async () => {
     const models = [];
     for await (const model of client.models.list()) models.push(model);
     expect(models.map((m) => m.id)).toEqual(
-      expect.arrayContaining(['gpt-5.2', 'gpt-5-mini', 'o3', 'gpt-4.1']),
+      expect.arrayContaining([
+        'gpt-5.2',
+        'gpt-5-mini',
+        'o3',
+        'gpt-4.1',
+        'gpt-5.4',
+        'gpt-5.4-mini',
+        'gpt-5.4-nano',
+        'gpt-5.5',
+        'gpt-5.5-pro',
+        'o3-deep-research',
+        'o4-mini-deep-research',
+      ]),
     );
     expect(models[0]).toMatchObject({ object: 'model', owned_by: 'system', created: expect.any(Number) });
+    expect((await client.models.retrieve('gpt-5.5')).id).toBe('gpt-5.5');
 
-    const error = await rejection(client.responses.create({ model: 'gpt-retired', input: 'hi' }));
-    expect(error).toBeInstanceOf(NotFoundError);
-    expect((error as NotFoundError).code).toBe('model_not_found');
-    expect((error as NotFoundError).message).toContain(
-      'The model `gpt-retired` does not exist or you do not have access to it.',
+    // pydantic-ai__test_model_name_suggestion-openai-responses.json
+    const error = await rejection(client.responses.create({ model: 'gpt-5.2-proo', input: 'hi' }));
+    expect(error).toBeInstanceOf(BadRequestError);
+    expect((error as BadRequestError).status).toBe(400);
+    expect((error as BadRequestError).code).toBe('model_not_found');
+    expect((error as BadRequestError).param).toBe('model');
+    expect((error as BadRequestError).message).toContain(
+      "The requested model 'gpt-5.2-proo' does not exist.",
     );
+    // The models endpoint keeps its own 404.
+    expect(await rejection(client.models.retrieve('gpt-retired'))).toBeInstanceOf(NotFoundError);
     sim.configure({ models: ['only-this'] });
     expect((await client.models.list()).data.map((m) => m.id)).toEqual(['only-this']);
   });
@@ -105,7 +123,7 @@ describe('endpoints', () => {
     const wrong = await rejection(simClient(sim, { apiKey: 'sk-wrong-key-9876' }).models.list());
     expect(wrong).toBeInstanceOf(AuthenticationError);
     expect((wrong as AuthenticationError).code).toBe('invalid_api_key');
-    expect((wrong as AuthenticationError).message).toContain('sk-...9876');
+    expect((wrong as AuthenticationError).message).toContain('sk-wrong****9876');
     expect((wrong as AuthenticationError).message).not.toContain('sk-wrong-key-9876');
 
     const right = simClient(sim, { apiKey: 'sk-the-right-key-abcd' });
@@ -162,7 +180,8 @@ describe('endpoints', () => {
       status: 'completed',
       background: false,
       store: true,
-      model: 'gpt-5',
+      // Recorded: the response names the dated snapshot the alias resolved to.
+      model: 'gpt-5-2025-08-07',
       error: null,
       incomplete_details: null,
       previous_response_id: null,
@@ -597,7 +616,7 @@ describe('output faults', () => {
     const invalid = await rejection(
       client.responses.create({ ...structured('research_plan'), model: 'gpt-0' }),
     );
-    expect(invalid).toBeInstanceOf(NotFoundError);
+    expect(invalid).toBeInstanceOf(BadRequestError);
     expect(sim.configure({}).faults.script).toEqual([
       { fault: 'badJson', on: 'create', match: '"research_plan"' },
     ]);
@@ -747,10 +766,11 @@ describe('generated output', () => {
       include: ['web_search_call.action.sources'],
     });
     const calls = webSearches(response);
-    expect(calls.length).toBeGreaterThanOrEqual(1);
-    expect(calls.length).toBeLessThanOrEqual(3);
+    const searchCalls = calls.filter((call) => call.action.type === 'search');
+    expect(searchCalls.length).toBeGreaterThanOrEqual(1);
+    expect(searchCalls.length).toBeLessThanOrEqual(3);
     const sources = new Set<string>();
-    for (const call of calls) {
+    for (const call of searchCalls) {
       expect(call).toMatchObject({
         id: expect.stringMatching(/^ws_/),
         status: 'completed',
@@ -758,7 +778,8 @@ describe('generated output', () => {
       });
       if (call.action.type !== 'search') throw new Error('not a search');
       expect(call.action.query).toEqual(expect.any(String));
-      expect(call.action.queries).toEqual([call.action.query]);
+      // Recorded: `queries` (led by `query`) on newer answers, `query` alone on older ones.
+      if (call.action.queries) expect(call.action.queries[0]).toBe(call.action.query);
       for (const source of call.action.sources ?? []) sources.add(source.url);
     }
     const part = outputText(response);
@@ -930,16 +951,29 @@ describe('generated output', () => {
     const input = 'Explain how grid-scale batteries earn revenue. '.repeat(8);
     const low = await client.responses.create({ model: 'gpt-5', input, reasoning: { effort: 'low' } });
     const high = await client.responses.create({ model: 'gpt-5', input, reasoning: { effort: 'high' } });
-    const noEffort = await client.responses.create({ model: 'gpt-5', input });
+    // gpt-5.2 reasons at `none` unless told otherwise; gpt-5 at `medium` (recorded: effort echoed 'medium').
+    const noEffort = await client.responses.create({ model: 'gpt-5.2', input });
+    const defaultEffort = await client.responses.create({ model: 'gpt-5', input });
     expect(low.usage!.input_tokens).toBe(Math.ceil(input.length / 4));
     expect(noEffort.usage!.output_tokens_details.reasoning_tokens).toBe(0);
     expect(noEffort.output.some((o) => o.type === 'reasoning')).toBe(false);
+    expect(noEffort.reasoning?.effort).toBe('none');
+    expect(defaultEffort.reasoning?.effort).toBe('medium');
+    expect(defaultEffort.usage!.output_tokens_details.reasoning_tokens).toBeGreaterThan(0);
     expect(low.usage!.output_tokens_details.reasoning_tokens).toBeGreaterThan(0);
     expect(high.usage!.output_tokens_details.reasoning_tokens).toBeGreaterThan(
       low.usage!.output_tokens_details.reasoning_tokens * 4,
     );
+    // No summary unless one is asked for (recorded reasoning items have `summary: []`).
     const reasoning = high.output.find((o) => o.type === 'reasoning');
-    expect(reasoning?.type === 'reasoning' && reasoning.summary[0]?.text).toBeTruthy();
+    expect(reasoning?.type === 'reasoning' && reasoning.summary).toEqual([]);
+    const summarised = await client.responses.create({
+      model: 'gpt-5',
+      input,
+      reasoning: { effort: 'high', summary: 'auto' },
+    });
+    const withSummary = summarised.output.find((o) => o.type === 'reasoning');
+    expect(withSummary?.type === 'reasoning' && withSummary.summary[0]?.text).toBeTruthy();
     expect(high.usage!.output_tokens).toBe(
       high.usage!.output_tokens_details.reasoning_tokens + Math.ceil(high.output_text.length / 4),
     );
@@ -964,6 +998,332 @@ describe('generated output', () => {
       input: 'How do heat pumps perform in cold climates?',
     });
     expect(other.output_text).not.toBe(a.output_text);
+  });
+});
+
+describe('what the real API refuses', () => {
+  const strictFormat = (schema: Record<string, unknown>) => ({
+    format: { type: 'json_schema' as const, name: 'answer', strict: true, schema },
+  });
+  const obj = (properties: Record<string, unknown>) => ({
+    type: 'object',
+    properties,
+    required: Object.keys(properties),
+    additionalProperties: false,
+  });
+
+  test.each([
+    [
+      'oneOf',
+      obj({ data: { oneOf: [{ type: 'string' }, { type: 'number' }] } }),
+      "Invalid schema for response_format 'answer': In context=('properties', 'data'), 'oneOf' is not permitted.",
+    ],
+    [
+      'allOf',
+      obj({ data: { allOf: [obj({ a: { type: 'string' } })] } }),
+      "Invalid schema for response_format 'answer': In context=('properties', 'data'), 'allOf' is not permitted.",
+    ],
+    [
+      'a property left out of required',
+      { ...obj({ a: { type: 'string' }, b: { type: 'string' } }), required: ['a'] },
+      "'required' is required to be supplied and to be an array including every key in properties. Missing 'b'.",
+    ],
+    [
+      'a nested object without additionalProperties: false',
+      obj({ inner: { type: 'object', properties: { a: { type: 'string' } }, required: ['a'] } }),
+      "In context=('properties', 'inner'), 'additionalProperties' is required to be supplied and to be false.",
+    ],
+    [
+      'an unsupported format',
+      obj({ link: { type: 'string', format: 'uri' } }),
+      "In context=('properties', 'link'), 'uri' is not a supported format.",
+    ],
+    [
+      'uniqueItems',
+      obj({ tags: { type: 'array', items: { type: 'string' }, uniqueItems: true } }),
+      "In context=('properties', 'tags'), 'uniqueItems' is not permitted.",
+    ],
+    [
+      'patternProperties',
+      obj({ map: { ...obj({}), patternProperties: { '^x': { type: 'string' } } } }),
+      "In context=('properties', 'map'), 'patternProperties' is not permitted.",
+    ],
+  ])('strict json_schema with %s is a 400 invalid_json_schema', async (_what, schema, wording) => {
+    const error = await rejection(
+      client.responses.create({ model: 'gpt-5.2', input: 'x', text: strictFormat(schema) }),
+    );
+    expect(error).toBeInstanceOf(BadRequestError);
+    expect((error as BadRequestError).param).toBe('text.format.schema');
+    expect((error as BadRequestError).code).toBe('invalid_json_schema');
+    expect((error as BadRequestError).message).toContain(wording);
+    expect(sim.stats().created).toBe(0);
+  });
+
+  test('what z.toJSONSchema emits for a discriminated union is refused in strict mode, and accepted when not strict', async () => {
+    const Step = z.object({
+      step: z.discriminatedUnion('kind', [
+        z.object({ kind: z.literal('search'), query: z.string() }),
+        z.object({ kind: z.literal('done'), summary: z.string() }),
+      ]),
+    });
+    const schema = z.toJSONSchema(Step, { target: 'draft-7' }) as Record<string, unknown>;
+    const error = await rejection(
+      client.responses.create({ model: 'gpt-5.2', input: 'x', text: strictFormat(schema) }),
+    );
+    expect((error as BadRequestError).message).toContain("'oneOf' is not permitted.");
+    const loose = await client.responses.create({
+      model: 'gpt-5.2',
+      input: 'x',
+      text: { format: { type: 'json_schema', name: 'answer', strict: false, schema } },
+    });
+    expect(loose.status).toBe('completed');
+  });
+
+  test('a strict function tool with oneOf is refused in the words for functions', async () => {
+    const error = await rejection(
+      client.responses.create({
+        model: 'gpt-5.2',
+        input: 'x',
+        tools: [
+          {
+            type: 'function',
+            name: 'lookup',
+            strict: true,
+            parameters: obj({ q: { oneOf: [{ type: 'string' }, { type: 'integer' }] } }),
+          },
+        ],
+      }),
+    );
+    expect((error as BadRequestError).param).toBe('tools[0].parameters');
+    expect((error as BadRequestError).message).toContain(
+      "Invalid schema for function 'lookup': In context=('properties', 'q'), 'oneOf' is not permitted.",
+    );
+  });
+
+  test('an include value outside the spec is refused', async () => {
+    const error = await rejection(
+      client.responses.create({
+        model: 'gpt-5.2',
+        input: 'x',
+        include: ['web_search_call.sources' as never],
+      }),
+    );
+    expect(error).toBeInstanceOf(BadRequestError);
+    expect((error as BadRequestError).param).toBe('include[0]');
+    expect((error as BadRequestError).message).toContain("'web_search_call.action.sources'");
+  });
+
+  const search = [{ type: 'web_search' as const }];
+  test.each([
+    [
+      'gpt-5.2 refuses minimal',
+      { model: 'gpt-5.2', reasoning: { effort: 'minimal' as const } },
+      'reasoning.effort',
+      "Unsupported value: 'minimal' is not supported with the 'gpt-5.2' model. Supported values are: 'none', 'low', 'medium', 'high', 'xhigh'.",
+    ],
+    [
+      'gpt-5.4 refuses minimal',
+      { model: 'gpt-5.4', reasoning: { effort: 'minimal' as const } },
+      'reasoning.effort',
+      "Unsupported value: 'minimal' is not supported with the 'gpt-5.4' model. Supported values are: 'none', 'low', 'medium', 'high', 'xhigh'.",
+    ],
+    [
+      'gpt-5 refuses minimal with web_search',
+      { model: 'gpt-5', reasoning: { effort: 'minimal' as const }, tools: search },
+      'tools',
+      "The following tools cannot be used with reasoning.effort 'minimal': web_search",
+    ],
+    [
+      'gpt-5 refuses none',
+      { model: 'gpt-5', reasoning: { effort: 'none' as const } },
+      'reasoning.effort',
+      "Unsupported value: 'none' is not supported with the 'gpt-5' model. Supported values are: 'minimal', 'low', 'medium', 'high'.",
+    ],
+    [
+      'gpt-5-pro accepts only high (recorded)',
+      { model: 'gpt-5-pro', reasoning: { effort: 'low' as const } },
+      'reasoning.effort',
+      "Unsupported value: 'low' is not supported with the 'gpt-5-pro' model. Supported values are: 'high'.",
+    ],
+    [
+      'gpt-5-pro refuses temperature (recorded)',
+      { model: 'gpt-5-pro', temperature: 0.5 },
+      'temperature',
+      "Unsupported parameter: 'temperature' is not supported with this model.",
+    ],
+    [
+      'gpt-4o refuses any reasoning parameter',
+      { model: 'gpt-4o', reasoning: { effort: 'low' as const } },
+      'reasoning.effort',
+      "Unsupported parameter: 'reasoning.effort' is not supported with this model.",
+    ],
+    [
+      'gpt-4.1 refuses any reasoning parameter',
+      { model: 'gpt-4.1', reasoning: { effort: 'high' as const } },
+      'reasoning.effort',
+      "Unsupported parameter: 'reasoning.effort' is not supported with this model.",
+    ],
+    [
+      'o3-deep-research needs web_search_preview, mcp or file_search (recorded)',
+      { model: 'o3-deep-research', tools: search },
+      'tools',
+      "Deep research models require at least one of 'web_search_preview', 'mcp', or 'file_search' tools.",
+    ],
+  ])('%s', async (_what, body, param, wording) => {
+    const error = await rejection(client.responses.create({ input: 'x', ...body } as never));
+    expect(error).toBeInstanceOf(BadRequestError);
+    expect((error as BadRequestError).param).toBe(param);
+    // The SDK's message is the status and the API's message.
+    expect((error as BadRequestError).message).toBe(`400 ${wording}`);
+    expect(sim.stats().created).toBe(0);
+  });
+
+  test('accepts what the real API accepts: the efforts and tools the project uses, deep research with its tools', async () => {
+    for (const effort of ['low', 'medium', 'high', 'none', 'xhigh'] as const) {
+      const ok = await client.responses.create({
+        model: 'gpt-5.2',
+        input: 'x',
+        reasoning: { effort },
+        tools: search,
+      });
+      expect(ok.status).toBe('completed');
+    }
+    for (const model of ['gpt-5', 'gpt-5-mini']) {
+      const minimal = await client.responses.create({ model, input: 'x', reasoning: { effort: 'minimal' } });
+      expect(minimal.status).toBe('completed');
+    }
+    const plain = await client.responses.create({ model: 'gpt-4.1', input: 'x', tools: search });
+    expect(plain.reasoning).toEqual({ context: null, effort: null, summary: null } as never);
+    const deep = await client.responses.create({
+      model: 'o3-deep-research',
+      input: 'x',
+      tools: [{ type: 'web_search_preview' }],
+      background: true,
+    });
+    expect(deep.status).toBe('queued');
+  });
+});
+
+describe('recorded shapes', () => {
+  test('background without store is accepted, answered store: false, and polled to the end (recorded)', async () => {
+    sim.configure({ latencyMs: 300 });
+    const raw = await fetch(`${sim.baseURL}/responses`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer sim-key', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o', input: 'What is 2 + 2?', background: true }),
+    });
+    expect(raw.status).toBe(200);
+    const created = (await raw.json()) as Response;
+    expect(created).toMatchObject({ status: 'queued', store: false, background: true, service_tier: 'auto' });
+    const { final, statuses } = await pollToEnd(client, created);
+    expect(final.status).toBe('completed');
+    expect((final as Response & { store?: boolean }).store).toBe(false);
+    expect(transitions(statuses)).toEqual(['queued', 'in_progress', 'completed']);
+  });
+
+  test('service_tier is auto until finished, completed_at only when completed, billing and tool_usage once finished', async () => {
+    sim.configure({ latencyMs: 300 });
+    const created = await client.responses.create({ model: 'gpt-5.2', input: 'x', background: true });
+    const seen: Record<string, unknown>[] = [created as never];
+    let current = created;
+    while (current.status === 'queued' || current.status === 'in_progress') {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      current = await client.responses.retrieve(created.id);
+      seen.push(current as never);
+    }
+    for (const body of seen) {
+      const finished = body['status'] === 'completed';
+      expect(body['service_tier']).toBe(finished ? 'default' : 'auto');
+      expect(body['completed_at'] === null).toBe(!finished);
+      expect('billing' in body).toBe(finished);
+      expect('tool_usage' in body).toBe(finished);
+      for (const key of ['access_programs', 'conversation', 'prompt']) expect(body).not.toHaveProperty(key);
+    }
+    sim.configure({ latencyMs: 60_000 });
+    const long = await client.responses.create({ model: 'gpt-5.2', input: 'x', background: true });
+    const cancelled = await client.responses.cancel(long.id);
+    expect(cancelled).toMatchObject({ status: 'cancelled', completed_at: null });
+    sim.configure({ latencyMs: LATENCY, faults: { script: [{ fault: 'failed' }, { fault: 'incomplete' }] } });
+    for (const status of ['failed', 'incomplete']) {
+      const { final } = await pollToEnd(
+        client,
+        await client.responses.create({ model: 'gpt-5.2', input: 'x', background: true }),
+      );
+      expect(final).toMatchObject({ status, completed_at: null });
+    }
+  });
+
+  test('web searches have every recorded action shape, and a reasoning model interleaves reasoning items', async () => {
+    const actions = new Set<string>();
+    const outputs: string[][] = [];
+    for (let i = 0; i < 12; i++) {
+      const response = await client.responses.create({
+        model: 'gpt-5',
+        input: `${QUESTION} (variant ${i})`,
+        tools: [{ type: 'web_search' }],
+        include: ['web_search_call.action.sources', 'reasoning.encrypted_content'],
+      });
+      outputs.push(response.output.map((o) => o.type));
+      for (const call of webSearches(response)) {
+        const action = call.action;
+        if (action.type === 'search') {
+          actions.add(action.queries ? 'search+queries' : 'search+query only');
+          if (!action.sources) actions.add('search without sources');
+          for (const source of action.sources ?? []) {
+            actions.add(`source:${source.type}`);
+            if (source.type === ('api' as never))
+              expect(source).toEqual({ type: 'api', name: 'oai-weather' });
+          }
+        } else {
+          actions.add(action.type);
+          expect(action).toMatchObject({ url: expect.stringMatching(/^https:\/\//) });
+        }
+      }
+      for (const item of response.output)
+        if (item.type === 'reasoning') expect(item.encrypted_content).toMatch(/^gAAAAAB/);
+    }
+    expect([...actions].sort()).toEqual([
+      'find_in_page',
+      'open_page',
+      'search without sources',
+      'search+queries',
+      'search+query only',
+      'source:api',
+      'source:url',
+    ]);
+    // reasoning, web_search_call, reasoning, web_search_call, reasoning, …, message
+    for (const types of outputs) {
+      expect(types[0]).toBe('reasoning');
+      expect(types.at(-1)).toBe('message');
+      types.forEach((type, i) => {
+        if (type === 'web_search_call') expect(types[i + 1]).toBe('reasoning');
+      });
+    }
+  });
+
+  test('a streamed web search call is announced without its action, which comes with output_item.done', async () => {
+    const events = await collect(
+      await client.responses.create({
+        model: 'gpt-5.2',
+        input: QUESTION,
+        tools: [{ type: 'web_search' }],
+        stream: true,
+      }),
+    );
+    const added = events.filter(
+      (e) => e.type === 'response.output_item.added' && e.item.type === 'web_search_call',
+    );
+    const done = events.filter(
+      (e) => e.type === 'response.output_item.done' && e.item.type === 'web_search_call',
+    );
+    expect(added.length).toBeGreaterThan(0);
+    for (const event of added) {
+      if (event.type !== 'response.output_item.added') continue;
+      expect(event.item).not.toHaveProperty('action');
+      expect(event.item).toMatchObject({ status: 'in_progress' });
+    }
+    for (const event of done)
+      if (event.type === 'response.output_item.done') expect(event.item).toHaveProperty('action');
   });
 });
 

@@ -62,7 +62,11 @@ export function classifyOpenAIError(error: unknown, ctx: ErrorContext): Applicat
       FailureType.permissionDenied,
     );
   }
-  if (status === 404 && (error.code === 'model_not_found' || /model/i.test(error.message))) {
+  // /v1/responses answers an unknown model with 400 model_not_found (recorded), other endpoints with 404.
+  if (
+    (status === 404 && (error.code === 'model_not_found' || /model/i.test(error.message))) ||
+    (status === 400 && error.code === 'model_not_found')
+  ) {
     return ApplicationFailure.nonRetryable(
       `${where}: model "${ctx.model}" does not exist or this key cannot use it (${detail}). ` +
         `Set ${ctx.modelSetting} to an available model.`,

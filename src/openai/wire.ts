@@ -131,7 +131,11 @@ export function extractOutput(response: Response, structured: boolean): Extracte
       const action = item.action;
       if (action?.type === 'search') {
         const queries = action.queries?.length ? action.queries : action.query ? [action.query] : [];
-        webSearches.push({ queries, sources: (action.sources ?? []).map((s) => s.url) });
+        // A source may be `{ type: 'api', name }` with no url (recorded): nothing to cite.
+        const urls = (action.sources ?? []).flatMap((s) =>
+          typeof s.url === 'string' && s.url ? [s.url] : [],
+        );
+        webSearches.push({ queries, sources: urls });
       } else if (action?.type === 'open_page' && action.url) {
         webSearches.push({ queries: [], sources: [action.url] });
       }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MODEL_FACTS } from './models';
 
 /** Faults that answer an HTTP request with an error (or no answer at all). */
 export const REQUEST_FAULTS = ['rateLimit', 'serverError', 'unavailable', 'reset', 'hang'] as const;
@@ -100,17 +101,8 @@ export const simulatorConfigPatchSchema = z.strictObject({
 });
 export type SimulatorConfigPatch = z.input<typeof simulatorConfigPatchSchema>;
 
-export const DEFAULT_MODELS: readonly string[] = [
-  'gpt-5.2',
-  'gpt-5.1',
-  'gpt-5',
-  'gpt-5-mini',
-  'gpt-5-nano',
-  'o3',
-  'o4-mini',
-  'gpt-4.1',
-  'gpt-4.1-mini',
-];
+/** Every model the simulator knows the rules of (src/simulator/models.ts), aliases and snapshots. */
+export const DEFAULT_MODELS: readonly string[] = Object.keys(MODEL_FACTS);
 
 export function defaultConfig(): SimulatorConfig {
   return {

@@ -41,10 +41,10 @@ export function missingApiKey(): ApiError {
   );
 }
 
-/** Masks a key like the API does: only a short prefix and the last four characters stay readable. */
+/** Masks a key like the API does (recorded: `<not-a-real-key>` -> `<not-a-r****key>`): 8 first, 4 last. */
 export function maskApiKey(key: string): string {
-  if (key.length <= 8) return '*'.repeat(key.length);
-  return `${key.slice(0, 3)}...${key.slice(-4)}`;
+  if (key.length <= 12) return '*'.repeat(key.length);
+  return `${key.slice(0, 8)}****${key.slice(-4)}`;
 }
 
 export function invalidApiKey(key: string): ApiError {

@@ -1,5 +1,5 @@
 /** The OpenAI Responses API simulator: a local HTTP server that the real `openai` client can talk to. */
-export { startSimulator, type RunningSimulator, type SimulatorOptions } from './server';
+export { startSimulator, type ReceivedCreate, type RunningSimulator, type SimulatorOptions } from './server';
 export { runSimulatorFromCli } from './cli';
 export {
   applyConfigPatch,

@@ -12,6 +12,18 @@ const WEB_SEARCH_TYPES = [
   'web_search_preview_2025_03_11',
 ];
 
+/** The spec's `IncludeEnum`: anything else in `include` is refused. */
+export const INCLUDE_VALUES = [
+  'file_search_call.results',
+  'web_search_call.results',
+  'web_search_call.action.sources',
+  'message.input_image.image_url',
+  'computer_call_output.output.image_url',
+  'code_interpreter_call.outputs',
+  'reasoning.encrypted_content',
+  'message.output_text.logprobs',
+] as const;
+
 const jsonSchemaObject = z.record(z.string(), z.unknown());
 
 const textFormatSchema = z.discriminatedUnion('type', [
@@ -68,7 +80,7 @@ const createBodySchema = z.looseObject({
   max_output_tokens: z.number().int().min(16).nullish(),
   max_tool_calls: z.number().int().min(1).nullish(),
   metadata: z.record(z.string().max(64), z.string().max(512)).nullish(),
-  include: z.array(z.string()).nullish(),
+  include: z.array(z.enum(INCLUDE_VALUES)).nullish(),
   parallel_tool_calls: z.boolean().nullish(),
   temperature: z.number().min(0).max(2).nullish(),
   top_p: z.number().min(0).max(1).nullish(),
@@ -115,13 +127,20 @@ export interface CreateRequest {
   toolTypes: string[];
   toolChoice: ToolChoice;
   textFormat: TextFormat;
-  reasoning: { effort: string | null; summary: string | null };
+  /** `reported`: the effort the response names (the request's, or the model's default), set by the model check. */
+  reasoning: { effort: string | null; summary: string | null; reported: string | null };
+  /** Whether the body sets `reasoning` at all (models without reasoning refuse it). */
+  hasReasoning: boolean;
+  /** Whether the body sets `temperature` / `top_p` (most reasoning models refuse them). */
+  sampling: { temperature: boolean; topP: boolean };
   maxOutputTokens: number | null;
   maxToolCalls: number | null;
   metadata: Record<string, string> | null;
   include: string[];
   parallelToolCalls: boolean;
 }
+
+const INTEGER_PARAMS = new Set(['max_output_tokens', 'max_tool_calls', 'top_logprobs']);
 
 function paramOf(path: readonly PropertyKey[]): string {
   let out = '';
@@ -164,18 +183,23 @@ function toApiError(issue: z.core.$ZodIssue, body: unknown): ApiError {
         param,
         'invalid_type',
       );
-    case 'too_small':
+    case 'too_small': {
+      // Recorded: `temperature: -1` is "decimal below minimum value": the wording follows the parameter's type.
+      const kind = INTEGER_PARAMS.has(param) ? 'integer' : 'decimal';
       return invalidRequest(
-        `Invalid '${param}': ${issue.origin === 'number' ? 'integer below minimum value' : 'string too short'}. Expected a value >= ${String(issue.minimum)}, but got ${JSON.stringify(value)} instead.`,
+        `Invalid '${param}': ${issue.origin === 'number' ? `${kind} below minimum value` : 'string too short'}. Expected a value >= ${String(issue.minimum)}, but got ${JSON.stringify(value)} instead.`,
         param,
-        issue.origin === 'number' ? 'integer_below_min_value' : 'string_below_min_length',
+        issue.origin === 'number' ? `${kind}_below_min_value` : 'string_below_min_length',
       );
-    case 'too_big':
+    }
+    case 'too_big': {
+      const kind = INTEGER_PARAMS.has(param) ? 'integer' : 'decimal';
       return invalidRequest(
-        `Invalid '${param}': ${issue.origin === 'number' ? 'integer above maximum value' : 'string too long'}. Expected a value <= ${String(issue.maximum)}, but got ${typeof value === 'string' ? `a string with length ${value.length}` : JSON.stringify(value)} instead.`,
+        `Invalid '${param}': ${issue.origin === 'number' ? `${kind} above maximum value` : 'string too long'}. Expected a value <= ${String(issue.maximum)}, but got ${typeof value === 'string' ? `a string with length ${value.length}` : JSON.stringify(value)} instead.`,
         param,
-        issue.origin === 'number' ? 'integer_above_max_value' : 'string_above_max_length',
+        issue.origin === 'number' ? `${kind}_above_max_value` : 'string_above_max_length',
       );
+    }
     case 'invalid_value':
       return invalidRequest(
         `Invalid value: ${JSON.stringify(value)}. Supported values are: ${issue.values.map((v) => `'${String(v)}'`).join(', ')}.`,
@@ -213,8 +237,10 @@ export function parseCreateRequest(body: unknown): CreateRequest {
   const raw = body as Record<string, unknown>;
 
   const background = data.background ?? false;
-  const store = data.store ?? true;
-  if (background && !store) {
+  // Recorded: a background create without `store` is accepted and answered `store: false`, and is still
+  // polled by id. An explicit `store: false` is refused, as the background-mode guide says.
+  const store = data.store ?? !background;
+  if (background && data.store === false) {
     throw invalidRequest('Background mode requires `store` to be true.', 'store', 'invalid_value');
   }
   if (data.previous_response_id && data.conversation !== undefined && data.conversation !== null) {
@@ -232,6 +258,8 @@ export function parseCreateRequest(body: unknown): CreateRequest {
       'object_above_max_properties',
     );
   }
+
+  if (Array.isArray(data.input)) checkInputItems(data.input);
 
   const functionTools: FunctionToolSpec[] = [];
   let webSearch: WebSearchToolSpec | null = null;
@@ -295,13 +323,63 @@ export function parseCreateRequest(body: unknown): CreateRequest {
     toolTypes: tools.map((tool) => tool.type),
     toolChoice,
     textFormat,
-    reasoning: { effort: data.reasoning?.effort ?? null, summary: data.reasoning?.summary ?? null },
+    reasoning: {
+      effort: data.reasoning?.effort ?? null,
+      summary: data.reasoning?.summary ?? null,
+      reported: data.reasoning?.effort ?? null,
+    },
+    hasReasoning: Boolean(
+      data.reasoning && Object.values(data.reasoning).some((v) => v !== null && v !== undefined),
+    ),
+    sampling: {
+      temperature: data.temperature !== null && data.temperature !== undefined,
+      topP: data.top_p !== null && data.top_p !== undefined,
+    },
     maxOutputTokens: data.max_output_tokens ?? null,
     maxToolCalls: data.max_tool_calls ?? null,
     metadata,
     include: data.include ?? [],
     parallelToolCalls: data.parallel_tool_calls ?? true,
   };
+}
+
+/** Audio and video are refused as `input_file` (recorded: an mp3 by URL, "Please try again with a pdf"). */
+const UNSUPPORTED_FILE = /\.(mp3|wav|m4a|ogg|oga|flac|aac|opus|mp4|m4v|mov|webm|avi|mkv)(\?|#|$)/i;
+
+function fileParts(value: unknown): Record<string, unknown>[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter(
+    (part): part is Record<string, unknown> =>
+      part !== null && typeof part === 'object' && (part as Record<string, unknown>)['type'] === 'input_file',
+  );
+}
+
+/** Refusals that depend on how input items follow each other, in the API's words (both recorded). */
+function checkInputItems(items: Record<string, unknown>[]): void {
+  items.forEach((item, index) => {
+    // A replayed reasoning item must be followed by the output item it led to (which has its own id).
+    if (item['type'] === 'reasoning') {
+      const next = items[index + 1];
+      if (!next || typeof next['id'] !== 'string' || next['type'] === 'reasoning') {
+        throw invalidRequest(
+          `Item '${String(item['id'] ?? '')}' of type 'reasoning' was provided without its required following item.`,
+          'input',
+        );
+      }
+    }
+    const parts = [...fileParts(item['content']), ...fileParts(item['output'])];
+    for (const part of parts) {
+      const url = typeof part['file_url'] === 'string' ? part['file_url'] : '';
+      const name = typeof part['filename'] === 'string' ? part['filename'] : '';
+      if (UNSUPPORTED_FILE.test(url) || UNSUPPORTED_FILE.test(name)) {
+        throw invalidRequest(
+          'The file type you uploaded is not supported. Please try again with a pdf',
+          'input',
+          'unsupported_file',
+        );
+      }
+    }
+  });
 }
 
 function normaliseDomain(domain: string): string {
@@ -335,8 +413,56 @@ function parseToolChoice(
 }
 
 /**
+ * Keywords strict structured outputs refuse (the set OpenAI's own SDK refuses before sending, openai-node's
+ * `lib/transform`), and the string formats the structured-outputs guide lists as supported.
+ */
+const STRICT_UNSUPPORTED_KEYWORDS = [
+  '$anchor',
+  '$dynamicAnchor',
+  '$dynamicRef',
+  '$recursiveAnchor',
+  '$recursiveRef',
+  'allOf',
+  'contains',
+  'contentEncoding',
+  'contentMediaType',
+  'contentSchema',
+  'dependentRequired',
+  'dependentSchemas',
+  'dependencies',
+  'else',
+  'if',
+  'maxContains',
+  'maxProperties',
+  'minContains',
+  'minProperties',
+  'not',
+  'oneOf',
+  'patternProperties',
+  'prefixItems',
+  'propertyNames',
+  'then',
+  'unevaluatedItems',
+  'unevaluatedProperties',
+  'uniqueItems',
+];
+export const STRICT_FORMATS = [
+  'date-time',
+  'time',
+  'date',
+  'duration',
+  'email',
+  'hostname',
+  'ipv4',
+  'ipv6',
+  'uuid',
+];
+
+/**
  * Strict structured outputs reject schemas where an object allows extra keys or leaves a property out of
- * `required`. Checking here makes the simulator fail the same requests the API would.
+ * `required`, and schemas using keywords or formats outside the supported subset. Checking here makes the
+ * simulator fail the same requests the API would, in its words ("In context=('properties', 'data'),
+ * 'oneOf' is not permitted.").
  */
 function checkStrictSchema(schema: Record<string, unknown>, label: string, param: string): void {
   if (param === 'text.format.schema' && schema['type'] !== 'object') {
@@ -346,28 +472,36 @@ function checkStrictSchema(schema: Record<string, unknown>, label: string, param
       'invalid_json_schema',
     );
   }
+  const refuse = (context: string[], problem: string): never => {
+    const where = `In context=(${context.map((part) => `'${part}'`).join(', ')}${context.length === 1 ? ',' : ''})`;
+    throw invalidRequest(`Invalid schema for ${label}: ${where}, ${problem}`, param, 'invalid_json_schema');
+  };
   const visit = (node: unknown, context: string[]): void => {
     if (node === null || typeof node !== 'object' || Array.isArray(node)) return;
     const record = node as Record<string, unknown>;
+    for (const keyword of STRICT_UNSUPPORTED_KEYWORDS) {
+      if (record[keyword] !== undefined) refuse(context, `'${keyword}' is not permitted.`);
+    }
+    const format = record['format'];
+    if (typeof format === 'string' && !STRICT_FORMATS.includes(format)) {
+      refuse(
+        context,
+        `'${format}' is not a supported format. Supported formats are: ${STRICT_FORMATS.join(', ')}.`,
+      );
+    }
     const types = Array.isArray(record['type']) ? record['type'] : [record['type']];
     const properties = record['properties'];
     if (types.includes('object') || (properties !== null && typeof properties === 'object')) {
-      const where = `In context=(${context.map((part) => `'${part}'`).join(', ')}${context.length === 1 ? ',' : ''})`;
       if (record['additionalProperties'] !== false) {
-        throw invalidRequest(
-          `Invalid schema for ${label}: ${where}, 'additionalProperties' is required to be supplied and to be false.`,
-          param,
-          'invalid_json_schema',
-        );
+        refuse(context, `'additionalProperties' is required to be supplied and to be false.`);
       }
       const keys = properties && typeof properties === 'object' ? Object.keys(properties) : [];
       const required = Array.isArray(record['required']) ? record['required'] : [];
       const missing = keys.find((key) => !required.includes(key));
       if (missing !== undefined) {
-        throw invalidRequest(
-          `Invalid schema for ${label}: ${where}, 'required' is required to be supplied and to be an array including every key in properties. Missing '${missing}'.`,
-          param,
-          'invalid_json_schema',
+        refuse(
+          context,
+          `'required' is required to be supplied and to be an array including every key in properties. Missing '${missing}'.`,
         );
       }
     }
@@ -376,9 +510,9 @@ function checkStrictSchema(schema: Record<string, unknown>, label: string, param
         if (child && typeof child === 'object') {
           for (const [name, sub] of Object.entries(child)) visit(sub, [...context, key, name]);
         }
-      } else if (key === 'items' || key === 'additionalProperties' || key === 'not') {
+      } else if (key === 'items' || key === 'additionalProperties') {
         visit(child, [...context, key]);
-      } else if (key === 'anyOf' || key === 'oneOf' || key === 'allOf' || key === 'prefixItems') {
+      } else if (key === 'anyOf') {
         if (Array.isArray(child)) child.forEach((sub, i) => visit(sub, [...context, key, String(i)]));
       }
     }

@@ -1,4 +1,5 @@
 import type { Response } from 'openai/resources/responses/responses';
+import { factsFor } from './models';
 import type { ResponseStatus, StoredResponse } from './store-types';
 import type { WireResponse } from './wire';
 
@@ -25,38 +26,94 @@ function echoTools(raw: unknown): Response['tools'] {
   }) as Response['tools'];
 }
 
+const MODERATION_CATEGORIES = [
+  'harassment',
+  'harassment/threatening',
+  'hate',
+  'hate/threatening',
+  'illicit',
+  'illicit/violent',
+  'self-harm',
+  'self-harm/instructions',
+  'self-harm/intent',
+  'sexual',
+  'sexual/minors',
+  'violence',
+  'violence/graphic',
+];
+
+/** A moderation result that flags nothing, shaped as recorded (`pydantic-ai__test_openai_responses_moderation`). */
+function moderationResult(model: string): Record<string, unknown> {
+  const each = <T>(value: T): Record<string, T> =>
+    Object.fromEntries(MODERATION_CATEGORIES.map((category) => [category, value]));
+  return {
+    categories: each(false),
+    category_applied_input_types: each(['text']),
+    category_scores: each(0.00001),
+    flagged: false,
+    model,
+    type: 'moderation_result',
+  };
+}
+
+function moderationFor(raw: Record<string, unknown>): Record<string, unknown> | null {
+  const asked = raw['moderation'];
+  if (asked === null || typeof asked !== 'object') return null;
+  const model = String((asked as Record<string, unknown>)['model'] ?? 'omni-moderation-latest');
+  return { input: moderationResult(model), output: moderationResult(model) };
+}
+
+/**
+ * The Response object as the API sends it for a stored response seen in a given status, with the keys of the
+ * newest recordings and no others: `billing` and `tool_usage` only once it has finished, `completed_at` only
+ * when completed, `service_tier` `auto` until it has finished, the model as its dated snapshot.
+ */
 export function toWireResponse(record: StoredResponse, status: ResponseStatus): WireResponse {
   const req = record.request;
   const raw = req.raw;
   const terminal = TERMINAL_STATUSES.has(status);
-  const finishedAtMs = status === 'cancelled' ? record.cancelledAtMs : record.finishAtMs;
   const hasOutput = status === 'completed' || status === 'incomplete';
   const textConfig = (raw['text'] ?? {}) as Record<string, unknown>;
-  // The API also sends `store` (absent from the SDK's type) and `usage: null` before there is output.
-  const response: Omit<WireResponse, 'usage'> & { usage: WireResponse['usage'] | null; store: boolean } = {
+  const facts = factsFor(req.model);
+  const webSearches = hasOutput
+    ? record.finalItems.filter((item) => item.type === 'web_search_call').length
+    : 0;
+  const response: Record<string, unknown> = {
     id: record.id,
     object: 'response',
     created_at: Math.floor(record.createdAtMs / 1000),
     status,
     background: req.background,
-    completed_at: terminal && finishedAtMs !== undefined ? Math.floor(finishedAtMs / 1000) : null,
+    ...(terminal ? { billing: { payer: 'developer' } } : {}),
+    completed_at: status === 'completed' ? Math.floor(record.finishAtMs / 1000) : null,
     error: status === 'failed' ? record.error : null,
+    frequency_penalty: typeof raw['frequency_penalty'] === 'number' ? raw['frequency_penalty'] : 0,
     incomplete_details:
       status === 'incomplete' ? { reason: record.incompleteReason ?? 'max_output_tokens' } : null,
     instructions: req.instructions,
     max_output_tokens: req.maxOutputTokens,
     max_tool_calls: req.maxToolCalls,
-    model: req.model,
+    model: facts.snapshot,
+    moderation: moderationFor(raw),
     output: hasOutput ? record.finalItems : [],
     parallel_tool_calls: req.parallelToolCalls,
+    presence_penalty: typeof raw['presence_penalty'] === 'number' ? raw['presence_penalty'] : 0,
     previous_response_id: req.previousResponseId,
     prompt_cache_key: typeof raw['prompt_cache_key'] === 'string' ? raw['prompt_cache_key'] : null,
-    reasoning: {
-      effort: (req.reasoning.effort ?? null) as NonNullable<Response['reasoning']>['effort'],
-      summary: (req.reasoning.summary ?? null) as NonNullable<Response['reasoning']>['summary'],
-    },
+    prompt_cache_retention:
+      typeof raw['prompt_cache_retention'] === 'string' ? raw['prompt_cache_retention'] : 'in_memory',
+    reasoning:
+      facts.efforts === null
+        ? { context: null, effort: null, summary: null }
+        : {
+            context: req.model.startsWith('gpt-5.6') ? 'all_turns' : 'current_turn',
+            effort: req.reasoning.reported,
+            mode: 'standard',
+            summary: req.reasoning.summary,
+          },
     safety_identifier: typeof raw['safety_identifier'] === 'string' ? raw['safety_identifier'] : null,
-    service_tier: 'default',
+    // Recorded: `auto` while queued or in progress, the tier that served it once finished.
+    service_tier: terminal ? 'default' : 'auto',
     store: req.store,
     temperature: typeof raw['temperature'] === 'number' ? raw['temperature'] : 1,
     text: {
@@ -64,15 +121,27 @@ export function toWireResponse(record: StoredResponse, status: ResponseStatus): 
       verbosity: (textConfig['verbosity'] ?? 'medium') as NonNullable<Response['text']>['verbosity'],
     },
     tool_choice: (raw['tool_choice'] ?? 'auto') as Response['tool_choice'],
+    ...(terminal
+      ? {
+          tool_usage: {
+            image_gen: {
+              input_tokens: 0,
+              input_tokens_details: { image_tokens: 0, text_tokens: 0 },
+              output_tokens: 0,
+              output_tokens_details: { image_tokens: 0, text_tokens: 0 },
+              total_tokens: 0,
+            },
+            web_search: { num_requests: webSearches },
+          },
+        }
+      : {}),
     tools: echoTools(raw['tools']),
     top_logprobs: 0,
     top_p: typeof raw['top_p'] === 'number' ? raw['top_p'] : 1,
     truncation: 'disabled',
     usage: hasOutput ? record.finalUsage : null,
+    user: typeof raw['user'] === 'string' ? raw['user'] : null,
     metadata: req.metadata ?? {},
-    access_programs: null,
-    conversation: null,
-    prompt: null,
   };
-  return response as WireResponse;
+  return response as unknown as WireResponse;
 }

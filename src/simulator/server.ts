@@ -24,6 +24,7 @@ import {
 import { FaultInjector, isRequestFault, type Operation } from './faults';
 import { parseJsonBody, readBody, sendError, sendJson } from './http';
 import { newRequestId } from './ids';
+import { checkModelRequest, unknownModel } from './models';
 import { hashString, Rng } from './random';
 import { parseCreateRequest, type CreateRequest } from './request';
 import { ResponseStore } from './store';
@@ -52,9 +53,23 @@ export interface RunningSimulator {
   reset(): void;
   /** The raw JSON body that created a response (for tests asserting what the provider was asked). */
   requestBody(responseId: string): unknown;
+  /**
+   * Every `POST /v1/responses` body received since start or reset, oldest first, refused ones included, with
+   * the HTTP status it was answered with (0: the connection was dropped or held). For conformance tests that
+   * check what the project sends against the spec. The newest 5000 are kept.
+   */
+  receivedCreates(): ReceivedCreate[];
   /** Closes the server and destroys every open socket (hung requests and streams included). */
   close(): Promise<void>;
 }
+
+export interface ReceivedCreate {
+  body: unknown;
+  status: number;
+  responseId?: string;
+}
+
+const MAX_RECEIVED = 5000;
 
 const MODEL_CREATED_AT = 1_735_689_600; // 2025-01-01: a fixed, plausible `created` for the models list.
 
@@ -68,6 +83,7 @@ class Simulator {
   private readonly faults: FaultInjector;
   /** Long-lived /v1 requests (hung, waiting, streaming), destroyed on reset. */
   private readonly active = new Set<ServerResponse>();
+  readonly received: ReceivedCreate[] = [];
 
   constructor(options: SimulatorOptions) {
     const base = defaultConfig();
@@ -104,6 +120,7 @@ class Simulator {
     for (const res of this.active) res.destroy();
     this.active.clear();
     this.store.reset();
+    this.received.length = 0;
     this.config = structuredClone(this.startConfig);
     this.seed();
   }
@@ -158,6 +175,7 @@ class Simulator {
       this.reset();
       return sendJson(res, 200, { reset: true });
     }
+    if (method === 'GET' && route === '/__sim/received') return sendJson(res, 200, this.received);
     const requestMatch = /^\/__sim\/requests\/([^/]+)$/.exec(route);
     if (method === 'GET' && requestMatch?.[1]) {
       const record = this.store.peek(decodeURIComponent(requestMatch[1]));
@@ -253,6 +271,10 @@ class Simulator {
   private async create(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const text = await readBody(req);
     const body = parseJsonBody(text);
+    const received: ReceivedCreate = { body, status: 0 };
+    this.received.push(received);
+    if (this.received.length > MAX_RECEIVED) this.received.shift();
+    res.once('finish', () => (received.status = res.statusCode));
     const fields = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
     const model = typeof fields['model'] === 'string' ? fields['model'] : 'gpt-5';
     const decision = this.faults.decide('create', { background: fields['background'] === true, body: text });
@@ -262,19 +284,30 @@ class Simulator {
     let record: StoredResponse;
     try {
       request = parseCreateRequest(body);
-      if (!this.config.models.includes(request.model)) throw modelNotFound(request.model);
+      // Recorded: an unknown model on /v1/responses is a 400 model_not_found naming it.
+      if (!this.config.models.includes(request.model)) throw unknownModel(request.model);
+      const checked = checkModelRequest(request.model, {
+        effort: request.reasoning.effort,
+        hasReasoning: request.hasReasoning,
+        toolTypes: request.toolTypes,
+        temperature: request.sampling.temperature,
+        topP: request.sampling.topP,
+      });
+      request.reasoning.reported = checked.effort;
       record = this.store.create(request, decision.fault as ResponseFaultName | null);
     } catch (error) {
       decision.restore();
       throw error;
     }
     if (decision.fault) this.store.countFault(decision.fault);
+    received.responseId = record.id;
 
     if (request.stream) {
       this.hold(res);
       return serveStream(res, record, -1);
     }
-    if (request.background) return sendJson(res, 200, this.store.wire(record));
+    // Recorded: a background create always answers `queued`, however long the request took to handle.
+    if (request.background) return sendJson(res, 200, this.store.wire(record, record.createdAtMs));
     // Synchronous: answer when the response finishes.
     this.hold(res);
     const timer = setTimeout(
@@ -348,6 +381,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     configure: (patch) => simulator.configure(patch),
     reset: () => simulator.reset(),
     requestBody: (responseId) => simulator.store.peek(responseId)?.request.raw,
+    receivedCreates: () => simulator.received.map((entry) => ({ ...entry })),
     close: () => {
       closed ??= new Promise<void>((resolve) => {
         simulator.reset();

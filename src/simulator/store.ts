@@ -85,7 +85,9 @@ export class ResponseStore {
   /** A response that can be seen through the API (not deleted, stored). */
   find(id: string): StoredResponse {
     const record = this.records.get(id);
-    if (!record || record.deleted || !record.request.store) throw responseNotFound(id);
+    // A background response is polled by id even when it was not stored (`store: false` as answered).
+    if (!record || record.deleted || !(record.request.store || record.request.background))
+      throw responseNotFound(id);
     return record;
   }
 

@@ -1,7 +1,14 @@
 import { newCallId, newId } from '../ids';
 import { canonicalJson, hashString, Rng } from '../random';
 import type { CreateRequest } from '../request';
-import type { FunctionCallItem, OutputItem, OutputMessage, Usage, WebSearchCallItem } from '../wire';
+import type {
+  FunctionCallItem,
+  OutputItem,
+  OutputMessage,
+  ReasoningItem,
+  Usage,
+  WebSearchCallItem,
+} from '../wire';
 import { analyse, type RequestDigest } from './analysis';
 import { reasoningSummary, searchQuery } from './prose';
 import { citedUrl, sourcesFor, type WebSource } from './sources';
@@ -133,41 +140,85 @@ function usageFor(
   };
 }
 
+/** A reasoning item as recorded: `summary: []` unless a summary was asked for, the blob only when included. */
+function reasoningItem(req: CreateRequest, summary: string | null, rng: Rng): ReasoningItem {
+  const blob = `gAAAAAB${Buffer.from(String(rng.next())).toString('base64').replace(/=+$/, '')}`;
+  return {
+    id: newId('rs'),
+    type: 'reasoning',
+    summary: summary !== null && req.reasoning.summary ? [{ type: 'summary_text', text: summary }] : [],
+    ...(req.include.includes('reasoning.encrypted_content') ? { encrypted_content: blob } : {}),
+  };
+}
+
+/** Whether the response reasons (an effort other than `none`, asked for or the model's default). */
+function reasons(req: CreateRequest): boolean {
+  const effort = req.reasoning.reported;
+  return effort !== null && effort !== 'none';
+}
+
+/**
+ * Web search calls with every action shape real answers have: `search` with `query` only or `queries` plus
+ * `query`, sources of type `url` and sometimes of type `api` with no url (only with
+ * `include: ['web_search_call.action.sources']`), `open_page` and `find_in_page` on a page a search found,
+ * and, for a reasoning model, a reasoning item after each call (recorded gpt-5 answers interleave them).
+ */
 function webSearchItems(
   req: CreateRequest,
   digest: RequestDigest,
   rng: Rng,
-): { items: WebSearchCallItem[]; cited: WebSource[] } {
+): { items: (WebSearchCallItem | ReasoningItem)[]; cited: WebSource[] } {
   const webSearch = req.webSearch;
   if (!webSearch) return { items: [], cited: [] };
   const perSearch = { low: 3, medium: 4, high: 5 }[webSearch.contextSize];
   const citedCount = { low: 3, medium: 4, high: 6 }[webSearch.contextSize];
   const suggested = digest.suggestedQueries;
-  const searches = Math.min(
-    Math.max(rng.int(1, 3), Math.min(suggested.length, 3)),
-    req.maxToolCalls ?? Infinity,
-  );
+  const budget = req.maxToolCalls ?? Infinity;
+  const searches = Math.min(Math.max(rng.int(1, 3), Math.min(suggested.length, 3)), budget);
   const withSources = req.include.includes('web_search_call.action.sources');
-  const items: WebSearchCallItem[] = [];
+  const interleave = reasons(req);
+  const items: (WebSearchCallItem | ReasoningItem)[] = [];
   const all: WebSource[] = [];
+  let calls = 0;
+  const push = (action: WebSearchCallItem['action'], i: number): void => {
+    calls++;
+    items.push({ id: newId('ws'), type: 'web_search_call', status: 'completed', action });
+    if (interleave) items.push(reasoningItem(req, null, rng.fork(`reasoning${i}`)));
+  };
   for (let i = 0; i < searches; i++) {
     const query = suggested[i] ?? searchQuery(digest, rng.fork(`query${i}`), i);
     const found = sourcesFor(query, perSearch, rng.fork(`sources${i}`), webSearch.allowedDomains);
-    for (const source of found) if (!all.some((s) => s.url === source.url)) all.push(source);
-    items.push({
-      id: newId('ws'),
-      type: 'web_search_call',
-      status: 'completed',
-      action: {
+    const shape = rng.fork(`shape${i}`);
+    // The first search always finds pages, so that an answer has something to cite.
+    const kind = i === 0 ? 'pages' : shape.pick(['pages', 'pages', 'pages', 'api', 'nothing'] as const);
+    const queries = shape.chance(0.25)
+      ? {}
+      : { queries: [query, ...(shape.chance(0.4) ? [`${query} overview`] : [])] };
+    if (kind === 'pages')
+      for (const source of found) if (!all.some((s) => s.url === source.url)) all.push(source);
+    const sources =
+      kind === 'pages'
+        ? // Listed exactly as cited (with the utm tag), so that every citation URL is one of the sources.
+          found.map((s) => ({ type: 'url' as const, url: citedUrl(s.url) }))
+        : [{ type: 'api' as const, name: 'oai-weather' }];
+    push(
+      {
         type: 'search',
         query,
-        queries: [query],
-        // Listed exactly as cited (with the utm tag), so that every citation URL is one of the sources.
-        ...(withSources
-          ? { sources: found.map((s) => ({ type: 'url' as const, url: citedUrl(s.url) })) }
-          : {}),
+        ...queries,
+        // A search that found nothing usable lists no sources at all.
+        ...(withSources && kind !== 'nothing' ? { sources: sources as { type: 'url'; url: string }[] } : {}),
       },
-    });
+      i,
+    );
+    const page = found[0];
+    if (kind === 'pages' && page && calls < budget && shape.chance(0.4)) {
+      push({ type: 'open_page', url: page.url }, i + 100);
+      if (calls < budget && shape.chance(0.5)) {
+        const pattern = query.split(/\s+/).find((word) => word.length > 4) ?? query;
+        push({ type: 'find_in_page', url: page.url, pattern }, i + 200);
+      }
+    }
   }
   // Cite sources from every search, interleaved, so that later searches matter too.
   const cited = rng
@@ -234,15 +285,11 @@ export function generateOutput(
   const kind = chooseKind(req, digest, chain, rng.fork('kind'));
   const items: OutputItem[] = [];
 
-  const effort = req.reasoning.effort;
+  const effort = req.reasoning.reported;
   const baseReasoning = effort ? (REASONING_TOKENS[effort] ?? 0) : 0;
   const reasoningTokens = Math.round(baseReasoning * (0.75 + rng.fork('reasoning').next() * 0.5));
-  if (effort && effort !== 'none') {
-    items.push({
-      id: newId('rs'),
-      type: 'reasoning',
-      summary: [{ type: 'summary_text', text: reasoningSummary(digest, rng.fork('summary')) }],
-    });
+  if (reasons(req)) {
+    items.push(reasoningItem(req, reasoningSummary(digest, rng.fork('summary')), rng.fork('reasoning-item')));
   }
 
   const answerRng = rng.fork('answer');

@@ -1,3 +1,4 @@
+import { hashString } from '../random';
 import type { OutputItem, UnnumberedEvent, WireStreamEvent } from '../wire';
 
 /**
@@ -22,6 +23,20 @@ export function chunkText(text: string): string[] {
     start = end;
   }
   return chunks;
+}
+
+/**
+ * Recorded deltas carry `obfuscation`: random characters that pad every delta event to a similar size (sent
+ * unless `stream_options.include_obfuscation` is false). Derived from the delta, so streams stay reproducible.
+ */
+function obfuscation(delta: string): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  let out = '';
+  for (let n = hashString(delta), i = 0; i < Math.max(1, 16 - (delta.length % 16)); i++) {
+    out += alphabet[n % alphabet.length];
+    n = Math.floor(n / alphabet.length) || hashString(`${delta}${i}`);
+  }
+  return out;
 }
 
 function itemEvents(item: OutputItem, outputIndex: number): UnnumberedEvent[] {
@@ -50,14 +65,12 @@ function itemEvents(item: OutputItem, outputIndex: number): UnnumberedEvent[] {
       break;
     }
     case 'web_search_call': {
-      const action =
-        item.action.type === 'search'
-          ? { type: 'search' as const, query: item.action.query ?? '' }
-          : item.action;
+      // Recorded: the call is announced with no action yet; the action comes with output_item.done.
+      const { action: _action, ...announced } = item;
       events.push({
         type: 'response.output_item.added',
         output_index: outputIndex,
-        item: { ...item, status: 'in_progress', action },
+        item: { ...announced, status: 'in_progress' } as typeof item,
       });
       events.push({ type: 'response.web_search_call.in_progress', ...base });
       events.push({ type: 'response.web_search_call.searching', ...base });
@@ -71,7 +84,12 @@ function itemEvents(item: OutputItem, outputIndex: number): UnnumberedEvent[] {
         item: { ...item, arguments: '', status: 'in_progress' },
       });
       for (const delta of chunkText(item.arguments)) {
-        events.push({ type: 'response.function_call_arguments.delta', ...base, delta });
+        events.push({
+          type: 'response.function_call_arguments.delta',
+          ...base,
+          delta,
+          obfuscation: obfuscation(delta),
+        } as UnnumberedEvent);
       }
       events.push({ type: 'response.function_call_arguments.done', ...base, arguments: item.arguments });
       break;
@@ -106,7 +124,13 @@ function itemEvents(item: OutputItem, outputIndex: number): UnnumberedEvent[] {
         let sent = 0;
         let nextAnnotation = 0;
         for (const delta of chunkText(part.text)) {
-          events.push({ type: 'response.output_text.delta', ...partBase, delta, logprobs: [] });
+          events.push({
+            type: 'response.output_text.delta',
+            ...partBase,
+            delta,
+            logprobs: [],
+            obfuscation: obfuscation(delta),
+          } as UnnumberedEvent);
           sent += delta.length;
           while (nextAnnotation < part.annotations.length) {
             const annotation = part.annotations[nextAnnotation];
