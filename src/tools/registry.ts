@@ -6,6 +6,7 @@ import { documentsSource } from './documents';
 import { httpFetchSource } from './http-fetch';
 import { mcpSource } from './mcp';
 import { postgresSource, sqliteSource } from './sql';
+import { boundToolResult, clipChars, MAX_DESCRIPTION_CHARS } from './bounds';
 import type { ResearchSource, ResearchTool, ToolResult } from './types';
 
 /**
@@ -24,9 +25,8 @@ export interface FunctionToolDefinition {
   summaryArgument?: string;
 }
 
-/** Bounds every tool's answer, whatever the tool does, so one call cannot bloat a prompt or a history. */
-const MAX_OUTPUT_CHARS = 20_000;
-const MAX_SOURCES_PER_CALL = 12;
+/** A function call's arguments, as JSON text, at most: no tool needs more, and parsing is bounded. */
+const MAX_ARGUMENTS_CHARS = 100_000;
 
 const functionPrefix = (source: string) => source.replace(/[^a-zA-Z0-9_-]/g, '_');
 
@@ -134,7 +134,7 @@ export class SourceRegistry {
         definitions.push({
           name: `${functionPrefix(name)}__${tool.name}`.slice(0, 64),
           source: name,
-          description: `[${name}] ${tool.description}`,
+          description: clipChars(`[${name}] ${tool.description}`, MAX_DESCRIPTION_CHARS),
           parameters: jsonSchemaOf(tool),
           ...(tool.summaryArgument ? { summaryArgument: tool.summaryArgument } : {}),
         });
@@ -144,10 +144,27 @@ export class SourceRegistry {
   }
 
   /**
-   * Runs the tool a function name refers to. Arguments the model got wrong come back as an error text
-   * for the model to correct, never as a crash.
+   * Runs the tool a function name refers to. `allowed` is the run's function names, fixed when the run
+   * started (`definitions` of the sources it selected): a call naming any other tool, even one of
+   * another configured source, is refused back to the model and marked `refused`; nothing runs. Arguments
+   * the model got wrong come back as an error text for the model to correct, never as a crash. Whatever
+   * the tool answers is bounded (`boundToolResult`) before it leaves.
    */
-  async run(functionName: string, argumentsJson: string, signal: AbortSignal): Promise<ToolResult> {
+  async run(
+    functionName: string,
+    argumentsJson: string,
+    signal: AbortSignal,
+    allowed?: readonly string[],
+  ): Promise<ToolResult> {
+    if (allowed && !allowed.includes(functionName)) {
+      return {
+        output:
+          `error: the tool ${clipChars(String(functionName), 80)} is not available in this run; ` +
+          `use only the tools offered${allowed.length ? ` (${allowed.join(', ')})` : ' (none)'}`,
+        sources: [],
+        refused: true,
+      };
+    }
     const [prefix, toolName] = functionName.split('__');
     const sourceName = Object.keys(this.config.sources).find((n) => functionPrefix(n) === prefix);
     const source = sourceName ? await this.open(sourceName) : undefined;
@@ -156,33 +173,33 @@ export class SourceRegistry {
       source?.tools.find((t) => t.name === toolName);
     if (!tool)
       return {
-        output: `error: there is no tool named ${functionName}; use one of the tools offered`,
+        output: `error: there is no tool named ${clipChars(functionName, 80)}; use one of the tools offered`,
         sources: [],
       };
+    if (argumentsJson.length > MAX_ARGUMENTS_CHARS) {
+      return {
+        output: `error: the arguments of ${functionName} are longer than ${MAX_ARGUMENTS_CHARS} characters; call it with shorter ones`,
+        sources: [],
+      };
+    }
     let args: unknown;
     try {
       args = JSON.parse(argumentsJson || '{}');
     } catch (error) {
       return {
-        output: `error: the arguments of ${functionName} are not JSON (${(error as Error).message})`,
+        output: `error: the arguments of ${functionName} are not JSON (${clipChars((error as Error).message, 200)})`,
         sources: [],
       };
     }
     const parsed = tool.parameters.safeParse(args, { reportInput: true });
     if (!parsed.success) {
-      return {
+      return boundToolResult({
         output: `error: invalid arguments for ${functionName}: ${describeIssues(parsed.error).join('; ')}. Call it again with corrected arguments.`,
         sources: [],
-      };
+      });
     }
-    const result = await tool.run(parsed.data, { signal });
-    return {
-      output:
-        result.output.length > MAX_OUTPUT_CHARS
-          ? `${result.output.slice(0, MAX_OUTPUT_CHARS)}\n[output truncated]`
-          : result.output,
-      sources: result.sources.slice(0, MAX_SOURCES_PER_CALL),
-    };
+    const { refused: _ignored, ...result } = await tool.run(parsed.data, { signal });
+    return boundToolResult(result);
   }
 
   async close(): Promise<void> {

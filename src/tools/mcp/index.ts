@@ -4,6 +4,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
+import { clipChars, MAX_DESCRIPTION_CHARS } from '../bounds';
 import type { ResearchSource, ResearchTool, ToolContext, ToolResult } from '../types';
 import {
   argumentsSchema,
@@ -77,6 +78,9 @@ export const DEFAULT_MAX_OUTPUT_CHARS = 12_000;
 /** Starting the server (a stdio server may be fetched by `npx` first) and listing its tools. */
 const CONNECT_TIMEOUT_MS = 60_000;
 const STDERR_TAIL_CHARS = 2000;
+/** Tools offered from one server at most, and the size of one tool's input schema. */
+const MAX_TOOLS = 64;
+const MAX_SCHEMA_CHARS = 32_000;
 const CLIENT_INFO = { name: 'durable-deep-research', version: '0.1.0' };
 
 interface Connection {
@@ -148,6 +152,18 @@ export function mcpSource(
           timeout: CONNECT_TIMEOUT_MS,
         });
         for (const tool of page.tools) {
+          if (tools.length >= MAX_TOOLS) {
+            warn(`${where}: the server lists more than ${MAX_TOOLS} tools; the rest are not offered`);
+            break;
+          }
+          const size = JSON.stringify(tool.inputSchema ?? {}).length;
+          if (size > MAX_SCHEMA_CHARS) {
+            warn(
+              `${where}: tool ${JSON.stringify(tool.name.slice(0, 64))} is not offered: its input schema ` +
+                `has ${size} characters (at most ${MAX_SCHEMA_CHARS})`,
+            );
+            continue;
+          }
           const toolName = sanitizeToolName(tool.name, taken);
           taken.add(toolName);
           tools.push(makeTool(tool, toolName));
@@ -170,11 +186,23 @@ export function mcpSource(
     toolName: string,
   ): McpTool => {
     const summaryArgument = summaryArgumentOf(tool.inputSchema);
+    const unchecked: string[] = [];
+    const parameters = argumentsSchema(tool.inputSchema, unchecked);
+    if (unchecked.length) {
+      warn(
+        `${where}: tool ${toolName}: argument patterns left to the server to check: ${unchecked.slice(0, 5).join('; ')}`,
+      );
+    }
+    const description =
+      (typeof tool.description === 'string' && tool.description) ||
+      (typeof tool.title === 'string' && tool.title) ||
+      `The ${toolName} tool of the ${name} MCP server.`;
     const built: ResearchTool<z.ZodType<Record<string, unknown>>> & McpToolSchema = {
       name: toolName,
       serverToolName: tool.name,
-      description: tool.description || tool.title || `The ${tool.name} tool of the ${name} MCP server.`,
-      parameters: argumentsSchema(tool.inputSchema),
+      // Descriptions are the server's words to the model: bounded, like everything it sends.
+      description: clipChars(description, MAX_DESCRIPTION_CHARS),
+      parameters,
       jsonSchema: exactJsonSchema(tool.inputSchema),
       ...(summaryArgument ? { summaryArgument } : {}),
       run: (args, ctx) => call(tool.name, args, ctx),
@@ -349,6 +377,11 @@ function redactUrl(raw: string): string {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** What the operator should know about a server (tools not offered, patterns not checked here). */
+function warn(message: string): void {
+  process.emitWarning(message, { code: 'DEEP_RESEARCH_MCP' });
 }
 
 function failure(message: string): ToolResult {
