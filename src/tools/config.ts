@@ -22,6 +22,8 @@ const sourceConfigSchema = z.discriminatedUnion('type', [
     type: z.literal('documents'),
     path: z.string().min(1),
     maxFileBytes: positiveInt.optional(),
+    fileTimeoutMs: positiveInt.optional(),
+    maxMemoryMb: positiveInt.optional(),
   }),
   z.strictObject({
     type: z.literal('sqlite'),

@@ -72,7 +72,10 @@ export class SourceRegistry {
     const where = `source "${name}"`;
     switch (config.type) {
       case 'documents':
-        return documentsSource(name, { path: resolve(config.path), ...pick(config, ['maxFileBytes']) });
+        return documentsSource(name, {
+          path: resolve(config.path),
+          ...pick(config, ['maxFileBytes', 'fileTimeoutMs', 'maxMemoryMb']),
+        });
       case 'sqlite':
         return sqliteSource(name, {
           path: resolve(config.path),

@@ -30,6 +30,15 @@ interface CachedFile {
   problem?: string;
 }
 
+export interface CorpusHooks {
+  /** Told the file about to be read, and undefined when it is done: the reader process's watchdog. */
+  onFile?(file: string | undefined): void;
+  /** Files not to read, with the reason the model is told (they stopped an earlier reader). */
+  skipped?: ReadonlyMap<string, string>;
+  /** How long one PDF may take to parse. */
+  fileTimeoutMs?: number;
+}
+
 /**
  * The folder's documents, read and indexed on first use and kept in memory. Every call re-lists the
  * folder (stat only) and rebuilds when anything changed; files whose size and mtime are unchanged are not
@@ -43,6 +52,7 @@ export class DocumentCorpus {
   constructor(
     readonly root: string,
     readonly maxFileBytes: number,
+    private readonly hooks: CorpusHooks = {},
   ) {}
 
   async current(): Promise<CorpusSnapshot> {
@@ -70,12 +80,19 @@ export class DocumentCorpus {
   private async build(listing: FolderListing): Promise<CorpusSnapshot> {
     const documents = new Map<string, DocumentRecord>();
     const unreadable = new Map<string, string>();
-    const pdfReader = new PdfReader();
+    const pdfReader = new PdfReader(this.hooks.fileTimeoutMs);
     try {
       for (const entry of listing.files) {
+        const skipped = this.hooks.skipped?.get(entry.file);
+        if (skipped) {
+          unreadable.set(entry.file, skipped);
+          continue;
+        }
         let cached = this.files.get(entry.file);
         if (!cached || cached.size !== entry.size || cached.mtimeMs !== entry.mtimeMs) {
+          this.hooks.onFile?.(entry.file);
           cached = await this.read(entry, pdfReader);
+          this.hooks.onFile?.(undefined);
           this.files.set(entry.file, cached);
         }
         if (cached.record) documents.set(entry.file, cached.record);
@@ -99,7 +116,10 @@ export class DocumentCorpus {
       };
     }
     try {
-      const sections = await extractDocument(entry.absolutePath, entry.format, pdfReader);
+      const sections = await extractDocument(entry.absolutePath, entry.format, pdfReader, {
+        root: this.root,
+        maxBytes: this.maxFileBytes,
+      });
       if (entry.format === 'pdf' && sections.every((s) => s.text.trim() === '')) {
         return { ...stamp, problem: 'it has no text layer (a scanned PDF needs OCR first)' };
       }
