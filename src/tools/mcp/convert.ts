@@ -267,13 +267,12 @@ export function ownPrefix(source: string): string {
  * link early wherever it is shown.
  */
 function escapeUri(uri: string): string {
-  return uri.replace(/[^A-Za-z0-9\-._~:/?#@!$&*+,;=%]/gu, (c) => {
-    try {
-      return encodeURIComponent(c);
-    } catch {
-      return '%EF%BF%BD'; // a lone surrogate
-    }
-  });
+  return uri.replace(/[^A-Za-z0-9\-._~:/?#@!$&*+,;=%]/gu, (c) =>
+    // A lone surrogate becomes U+FFFD's bytes; every other character its own UTF-8 bytes.
+    [...Buffer.from(/[\uD800-\uDFFF]/.test(c) ? '\uFFFD' : c, 'utf8')]
+      .map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`)
+      .join(''),
+  );
 }
 
 /**
@@ -336,7 +335,11 @@ export function bound(text: string, maxChars: number): string {
 }
 
 export function excerpt(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
+  // Only the start is looked at: a server's text can be megabytes.
+  const flat = text
+    .slice(0, EXCERPT_CHARS * 4)
+    .replace(/\s+/g, ' ')
+    .trim();
   if (flat.length <= EXCERPT_CHARS) return flat;
   const cut = flat.slice(0, EXCERPT_CHARS);
   const space = cut.lastIndexOf(' ');

@@ -14,6 +14,7 @@ import {
   toToolResult,
   type CallResult,
 } from './convert';
+import { SafeJsonSchemaValidator } from './validator';
 
 export { sanitizeToolName, toToolResult, argumentsSchema } from './convert';
 
@@ -70,6 +71,12 @@ export interface McpSource extends ResearchSource {
   kind: 'api';
   init(): Promise<void>;
   readonly tools: McpTool[];
+  /**
+   * What the operator should know about the server's tools after `init()`: tools not offered (too
+   * many, a schema too large) and argument patterns left to the server to check. Each is also emitted
+   * as a process warning (code DEEP_RESEARCH_MCP).
+   */
+  readonly warnings: readonly string[];
   close(): Promise<void>;
 }
 
@@ -113,6 +120,11 @@ export function mcpSource(
   let listed: McpTool[] | undefined;
   let initializing: Promise<void> | undefined;
   let closed = false;
+  const warnings: string[] = [];
+  const warn = (message: string): void => {
+    warnings.push(message);
+    process.emitWarning(message, { code: 'DEEP_RESEARCH_MCP' });
+  };
 
   const connect = (): Promise<Connection> => {
     if (closed) return Promise.reject(new Error(`${where} is closed`));
@@ -249,6 +261,7 @@ export function mcpSource(
   return {
     name,
     kind: 'api',
+    warnings,
     get tools(): McpTool[] {
       if (!listed) {
         throw new Error(
@@ -303,7 +316,10 @@ async function open(
       requestInit: { headers: { ...options.headers } },
     });
   }
-  const client = new Client(CLIENT_INFO, { capabilities: {} });
+  const client = new Client(CLIENT_INFO, {
+    capabilities: {},
+    jsonSchemaValidator: new SafeJsonSchemaValidator(),
+  });
   client.onclose = onClose;
   client.onerror = () => undefined;
   const stderrTail = () => (stderr.trim() ? ` (server stderr: ${stderr.trim()})` : '');
@@ -377,11 +393,6 @@ function redactUrl(raw: string): string {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** What the operator should know about a server (tools not offered, patterns not checked here). */
-function warn(message: string): void {
-  process.emitWarning(message, { code: 'DEEP_RESEARCH_MCP' });
 }
 
 function failure(message: string): ToolResult {
