@@ -659,8 +659,19 @@ describe('a hostile MCP server', () => {
     });
   });
 
+  test('a 50 MB answer is cut off at 8 MB: the connection is closed, the call fails clearly, the next one works', async () => {
+    await probe('mcp: a 50 MB answer', async () => {
+      const answer = await toolOf(hostile, 'flood').run({}, ctx());
+      expect(answer.output).toMatch(/^error: .*larger than 8 MB/);
+      expect(answer.sources).toEqual([]);
+      return short(answer.output);
+    });
+    // The source reconnects (a new server process) for the next call.
+    expect((await toolOf(hostile, 'redos').run({ word: 'aaa' }, ctx())).output).toBe('redos ran');
+  });
+
   test('descriptions, schemas, titles and outputs are bounded', async () => {
-    await probe('mcp: 1 MB description, 2 MB schema, 1.9 MB title, 5 MB output', async () => {
+    await probe('mcp: 1 MB description, 2 MB schema, 1.9 MB title and description, 3 MB output', async () => {
       const description = toolOf(hostile, 'huge_description').description;
       expect(description.length).toBeLessThanOrEqual(MAX_DESCRIPTION_CHARS);
       expect(hostile.tools.some((t) => t.name === 'huge_schema')).toBe(false);

@@ -1,5 +1,6 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { deserializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
@@ -298,8 +299,13 @@ async function open(
 ): Promise<Connection> {
   let transport: Transport;
   let stderr = '';
+  let oversize = false;
+  const tooLarge = () => {
+    oversize = true;
+    return new Error(`the server sent a message larger than ${MAX_MESSAGE_BYTES / 2 ** 20} MB`);
+  };
   if (options.transport === 'stdio') {
-    const stdio = new StdioClientTransport({
+    const stdio = new BoundedStdioTransport(tooLarge, {
       command: options.command,
       ...(options.args ? { args: options.args } : {}),
       ...(options.cwd ? { cwd: options.cwd } : {}),
@@ -314,6 +320,7 @@ async function open(
   } else {
     transport = new StreamableHTTPClientTransport(new URL(options.url), {
       requestInit: { headers: { ...options.headers } },
+      fetch: boundedFetch(tooLarge),
     });
   }
   const client = new Client(CLIENT_INFO, {
@@ -322,7 +329,9 @@ async function open(
   });
   client.onclose = onClose;
   client.onerror = () => undefined;
-  const stderrTail = () => (stderr.trim() ? ` (server stderr: ${stderr.trim()})` : '');
+  const stderrTail = () =>
+    (oversize ? ` (${tooLarge().message}; the connection was closed)` : '') +
+    (stderr.trim() ? ` (server stderr: ${stderr.trim()})` : '');
   try {
     await client.connect(transport, { timeout: timeoutMs });
   } catch (error) {
@@ -330,6 +339,94 @@ async function open(
     throw new Error(`${messageOf(error)}${stderrTail()}`, { cause: error });
   }
   return { client, stderrTail };
+}
+
+/**
+ * The SDK reads a whole JSON-RPC message into memory and parses it on the main thread, so a server's
+ * message size is what it costs the worker: at most 8 MB, the connection is closed beyond that.
+ */
+const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * A stdio transport that reads messages in linear time and ends the server when one message outgrows
+ * MAX_MESSAGE_BYTES. The SDK's own read buffer concatenates every chunk onto what it holds (quadratic:
+ * an 8 MB message leaves half a gigabyte of garbage) and, past its size limit, drops the buffer but keeps
+ * the connection, so the rest of the message arrives as garbage and the call waits for its timeout.
+ */
+class BoundedStdioTransport extends StdioClientTransport {
+  constructor(tooLarge: () => Error, ...params: ConstructorParameters<typeof StdioClientTransport>) {
+    super(...params);
+    // The SDK keeps its read buffer private; it is only used through append, readMessage and clear.
+    (this as unknown as { _readBuffer: LineBuffer })._readBuffer = new LineBuffer(() => {
+      this.onerror?.(tooLarge());
+      void this.close();
+    });
+  }
+}
+
+/** Newline-delimited JSON-RPC messages from a stream of chunks, each chunk looked at once. */
+class LineBuffer {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  /** Chunks already searched for a newline (none found in them). */
+  private searched = 0;
+  private overflowed = false;
+
+  constructor(private readonly onOverflow: () => void) {}
+
+  append(chunk: Buffer): void {
+    if (this.overflowed) return;
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    if (this.size > MAX_MESSAGE_BYTES && !this.chunks.slice(this.searched).some((c) => c.includes(10))) {
+      this.overflowed = true;
+      this.clear();
+      this.onOverflow();
+    }
+  }
+
+  readMessage(): ReturnType<typeof deserializeMessage> | null {
+    for (let i = this.searched; i < this.chunks.length; i++) {
+      const chunk = this.chunks[i]!;
+      const newline = chunk.indexOf(10);
+      if (newline === -1) continue;
+      const line = Buffer.concat([...this.chunks.slice(0, i), chunk.subarray(0, newline)]);
+      const rest = chunk.subarray(newline + 1);
+      this.chunks = [...(rest.length ? [rest] : []), ...this.chunks.slice(i + 1)];
+      this.size = this.chunks.reduce((n, c) => n + c.length, 0);
+      this.searched = 0;
+      return deserializeMessage(line.toString('utf8').replace(/\r$/, ''));
+    }
+    this.searched = this.chunks.length;
+    return null;
+  }
+
+  clear(): void {
+    this.chunks = [];
+    this.size = 0;
+    this.searched = 0;
+  }
+}
+
+/** fetch for the HTTP transport whose response bodies end with an error past MAX_MESSAGE_BYTES. */
+function boundedFetch(tooLarge: () => Error): (url: string | URL, init?: RequestInit) => Promise<Response> {
+  return async (url, init) => {
+    const response = await fetch(url, init);
+    if (!response.body) return response;
+    let seen = 0;
+    const limit = new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        seen += chunk.byteLength;
+        if (seen > MAX_MESSAGE_BYTES) controller.error(tooLarge());
+        else controller.enqueue(chunk);
+      },
+    });
+    return new Response(response.body.pipeThrough(limit), {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
+  };
 }
 
 function validate(name: string, options: McpTransportOptions, more: McpSourceOptions) {
