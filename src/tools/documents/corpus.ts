@@ -81,6 +81,7 @@ export class DocumentCorpus {
     const documents = new Map<string, DocumentRecord>();
     const unreadable = new Map<string, string>();
     const pdfReader = new PdfReader(this.hooks.fileTimeoutMs);
+    const index = new PassageIndex();
     try {
       for (const entry of listing.files) {
         const skipped = this.hooks.skipped?.get(entry.file);
@@ -88,23 +89,25 @@ export class DocumentCorpus {
           unreadable.set(entry.file, skipped);
           continue;
         }
+        // Reading and indexing a file happen inside its window: time and memory are charged to it.
+        this.hooks.onFile?.(entry.file);
         let cached = this.files.get(entry.file);
         if (!cached || cached.size !== entry.size || cached.mtimeMs !== entry.mtimeMs) {
-          this.hooks.onFile?.(entry.file);
           cached = await this.read(entry, pdfReader);
-          this.hooks.onFile?.(undefined);
           this.files.set(entry.file, cached);
         }
-        if (cached.record) documents.set(entry.file, cached.record);
-        else unreadable.set(entry.file, cached.problem ?? 'it could not be read');
+        if (cached.record) {
+          documents.set(entry.file, cached.record);
+          index.add(cached.record.passages);
+        } else unreadable.set(entry.file, cached.problem ?? 'it could not be read');
+        this.hooks.onFile?.(undefined);
       }
     } finally {
       await pdfReader.close();
     }
     const listed = new Set(listing.files.map((f) => f.file));
     for (const file of this.files.keys()) if (!listed.has(file)) this.files.delete(file);
-    const passages = [...documents.values()].flatMap((d) => d.passages);
-    return { signature: listing.signature, documents, unreadable, index: new PassageIndex(passages) };
+    return { signature: listing.signature, documents, unreadable, index };
   }
 
   private async read(entry: FileEntry, pdfReader: PdfReader): Promise<CachedFile> {
