@@ -176,12 +176,26 @@ export async function prepareSources(
 export interface ToolCallInput {
   name: string;
   arguments: string;
+  /**
+   * The function names this run was offered, fixed when it started (prepareSources). A call naming any
+   * other tool is refused, not run. Optional: calls recorded before this field existed lack it, and are
+   * checked against every configured source as before.
+   */
+  allowedTools?: string[];
 }
 
-/** One function call the model asked for, run against its source. The output goes back to the model. */
+/**
+ * One function call the model asked for, run against its source. The output goes back to the model; a
+ * call outside the run's tools comes back `refused` with an error output, and runs nothing.
+ */
 export async function runTool(deps: ResearchDeps, call: ToolCallInput): Promise<ToolResult> {
   try {
-    return await deps.sources.run(call.name, call.arguments, Context.current().cancellationSignal);
+    return await deps.sources.run(
+      call.name,
+      call.arguments,
+      Context.current().cancellationSignal,
+      call.allowedTools,
+    );
   } catch (error) {
     if (error instanceof SourcesConfigError)
       throw ApplicationFailure.nonRetryable(error.message, 'SourceConfigError');

@@ -5,6 +5,7 @@ import { createOpenAIClient } from './openai/client';
 import { isSimulator } from './openai/detect-simulator';
 import { connectWorker } from './temporal/connection';
 import { SourceRegistry } from './tools/registry';
+import type { SourceType } from './tools/source-type';
 
 /**
  * A worker for the `deep-research` task queue: the research workflows plus the activities that talk to
@@ -20,6 +21,11 @@ export interface CreateWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Whether the provider is the built-in simulator; asked of the provider when not given. */
   simulated?: boolean;
+  /**
+   * Source types of your own, besides the built-in ones (`defineSourceType`): entries of the sources
+   * file may then use them by `type`.
+   */
+  sourceTypes?: readonly SourceType[];
 }
 
 export async function createWorker(
@@ -34,7 +40,7 @@ export async function createWorker(
     models: settings.models,
     prices: settings.prices,
     simulated,
-    sources: new SourceRegistry(settings.sources),
+    sources: new SourceRegistry(settings.sources, process.env, options.sourceTypes),
   });
   return Worker.create({
     connection,

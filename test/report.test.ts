@@ -209,6 +209,29 @@ describe('renderReport', () => {
     { n: 2, url: 'https://b.com/p (1)', title: '' },
   ];
 
+  it('links only http(s) URLs and escapes what a title or URL could break out with', () => {
+    const md = renderReport({
+      question: 'q',
+      body: 'Body [1][2][3][4].',
+      cited: [
+        { n: 1, url: 'javascript:alert(1)', title: 'Click [me](https://phish.example)' },
+        { n: 2, url: 'https://ok.example/a`](https://phish.example) `', title: 'Backtick `here`' },
+        { n: 3, url: 'mcp:crm/x`y', title: '<img src=x onerror=alert(1)> *bold*', kind: 'api' },
+        { n: 4, url: 'https://ok.example/', title: 'T'.repeat(5000) },
+      ],
+      invalidRemoved: 0,
+    });
+    const list = md.slice(md.indexOf('## Sources'));
+    expect(list).toContain('[1] Click \\[me\\](https://phish.example) — `javascript:alert%281%29`');
+    expect(list).toContain(
+      '[2] [Backtick \\`here\\`](https://ok.example/a%60]%28https://phish.example%29%20%60)',
+    );
+    expect(list).toContain('[3] \\<img src=x onerror=alert(1)\\> \\*bold\\* — `mcp:crm/x%60y` (api)');
+    expect(list).not.toMatch(/\]\(javascript:/);
+    // A title is at most 300 characters in the list.
+    expect(list.split('\n').find((l) => l.startsWith('[4]'))!.length).toBeLessThan(360);
+  });
+
   it('renders title, body, sources and the check note, ending with one newline', () => {
     const md = renderReport({
       question: 'Why is the sky\nblue?',

@@ -110,10 +110,10 @@ describe('mcpSource over stdio', () => {
   test('a call: text output, resource links as sources', async () => {
     const result = await call(source, 'lookup_customer', { id: 'C-42' });
     expect(result.output).toContain('Customer C-42: Ada Lovelace, plan Enterprise');
-    expect(result.output).toContain('Resource: Customer C-42 <crm://customers/C-42>');
+    expect(result.output).toContain('Resource: Customer C-42 <mcp:crm/crm://customers/C-42>');
     expect(result.sources).toEqual([
       {
-        url: 'crm://customers/C-42',
+        url: 'mcp:crm/crm://customers/C-42',
         title: 'Customer C-42',
         kind: 'api',
         excerpt: 'CRM record of customer C-42',
@@ -126,7 +126,7 @@ describe('mcpSource over stdio', () => {
     expect(result.output).toContain('Contract for C-7: 24 months');
     expect(result.sources).toEqual([
       {
-        url: 'crm://contracts/C-7.txt',
+        url: 'mcp:crm/crm://contracts/C-7.txt',
         title: 'C-7.txt',
         kind: 'api',
         excerpt: 'Contract for C-7: 24 months, renews on 2026-01-01, 99.9% uptime SLA.',
@@ -269,7 +269,7 @@ describe('mcpSource over Streamable HTTP', () => {
     expect(result.output).toContain('Grace Hopper');
     expect(result.sources).toEqual([
       {
-        url: 'crm://customers/C-7',
+        url: 'mcp:crm-http/crm://customers/C-7',
         title: 'Customer C-7',
         kind: 'api',
         excerpt: 'CRM record of customer C-7',

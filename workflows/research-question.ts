@@ -77,6 +77,7 @@ export async function researchQuestion(input: ResearchQuestionInput): Promise<Fi
   let finding: FindingParts = { summary: '', keyFacts: [], sources: [] };
   let round = 0;
   let followUpRounds = 0;
+  let refusedToolCalls = 0;
   const account = async (status: QuestionStatus, step: StepOutcome) => {
     usage = addUsage(usage, step.usage);
     costUsd += step.costUsd;
@@ -106,9 +107,12 @@ export async function researchQuestion(input: ResearchQuestionInput): Promise<Fi
           proxyActivities<Activities>({ ...toolActivityOptions(), summary: call.summary }).runTool({
             name: call.name,
             arguments: call.arguments,
+            // The run's tools, fixed when it started: any other name is refused where the call runs.
+            allowedTools: privateTools.map((t) => t.name),
           }),
         ),
       );
+      refusedToolCalls += results.filter((r) => r.refused).length;
       // What the tools returned is cited like web pages: each source, and its passage as a fact.
       gathered = mergeFinding(gathered, {
         summary: '',
@@ -182,5 +186,6 @@ export async function researchQuestion(input: ResearchQuestionInput): Promise<Fi
     usage,
     costUsd,
     ...(stoppedBy ? { stoppedBy } : {}),
+    ...(refusedToolCalls ? { refusedToolCalls } : {}),
   };
 }

@@ -33,17 +33,41 @@ function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 
-/** Brackets in a title would end the link text early. */
-function escapeLinkText(text: string): string {
-  return oneLine(text).replace(/[\\[\]]/g, (c) => `\\${c}`);
+/**
+ * A title as plain Markdown text: one line, at most 300 characters, and every character that could
+ * start Markdown or HTML (brackets, backticks, emphasis, angle brackets) escaped, so a title a page or a
+ * server chose cannot end a link, open a code span, or add a link or image of its own.
+ */
+function escapeText(text: string): string {
+  const line = oneLine(text);
+  const bounded = line.length > MAX_TITLE_CHARS ? `${line.slice(0, MAX_TITLE_CHARS - 1)}…` : line;
+  return bounded.replace(/[\\`*_[\]<>]/g, (c) => `\\${c}`);
 }
 
-/** Spaces and parentheses would end the link destination early; their escapes mean the same URL. */
-function escapeLinkUrl(url: string): string {
-  return url
-    .trim()
-    .replace(/[ ()<>]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+/**
+ * Characters that would end the link destination or a code span early, or break out of either
+ * (spaces, parentheses, angle brackets, backticks, quotes, control characters), percent-encoded: the
+ * escapes mean the same URL.
+ */
+function escapeUrl(url: string): string {
+  return url.trim().replace(
+    // eslint-disable-next-line no-control-regex
+    /[\u0000-\u0020\u007f ()<>`"'\\]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
+  );
 }
+
+/** Only http(s) URLs become links; `javascript:`, `data:` and every other scheme are shown, not linked. */
+function isLinkable(url: string): boolean {
+  try {
+    const parsed = new URL(url.trim());
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+const MAX_TITLE_CHARS = 300;
 
 /** The body's own `# ` title line, if its first non-blank line is one, and the rest. */
 function splitTitle(body: string): { title?: string; rest: string } {
@@ -66,12 +90,13 @@ function sourcesList(cited: NumberedSource[]): string {
   if (cited.length === 0) return '_No sources were cited._';
   // Blank lines between entries: consecutive lines would merge into one paragraph when rendered.
   return cited
-    .map((s) =>
-      s.kind && s.kind !== 'web'
-        ? // A private source is no web link: name it, where it lives, and what kind it is.
-          `[${s.n}] ${escapeLinkText(s.title) || s.url} — \`${s.url}\` (${s.kind})`
-        : `[${s.n}] [${escapeLinkText(s.title) || escapeLinkText(s.url)}](${escapeLinkUrl(s.url)})`,
-    )
+    .map((s) => {
+      const url = escapeUrl(s.url);
+      const title = escapeText(s.title) || escapeText(s.url);
+      // A private source is no web link: name it, where it lives, and what kind it is.
+      if (s.kind && s.kind !== 'web') return `[${s.n}] ${title} — \`${url}\` (${s.kind})`;
+      return isLinkable(s.url) ? `[${s.n}] [${title}](${url})` : `[${s.n}] ${title} — \`${url}\``;
+    })
     .join('\n\n');
 }
 

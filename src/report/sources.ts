@@ -61,9 +61,10 @@ function hostnameOf(url: string): string {
   }
 }
 
-/** Titles come from search results and may span lines: one line, trimmed. */
+/** Titles come from search results and tools and may span lines: one line, trimmed, at most 300 characters. */
 function cleanTitle(title: string): string {
-  return title.replace(/\s+/g, ' ').trim();
+  const line = title.slice(0, 1200).replace(/\s+/g, ' ').trim();
+  return line.length > 300 ? `${line.slice(0, 299)}…` : line;
 }
 
 /**

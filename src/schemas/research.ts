@@ -147,6 +147,8 @@ export const findingSchema = z.strictObject({
   costUsd: z.number().nonnegative(),
   error: z.string().optional(),
   stoppedBy: z.enum(['budget', 'deadline', 'finish']).optional(),
+  /** Function calls naming a tool this run did not select: refused, not run. */
+  refusedToolCalls: z.number().int().nonnegative().optional(),
 });
 export type Finding = z.infer<typeof findingSchema>;
 

@@ -2,6 +2,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { describeIssues } from '../schemas/issues';
+import { BUILTIN_SOURCE_TYPES } from './builtin-types';
+import { SourcesConfigError } from './errors';
+import type { SourceType } from './source-type';
+
+export { expandEnv, SourcesConfigError } from './errors';
 
 /**
  * The sources file: which private sources exist and how to reach them. A research run picks from these
@@ -12,84 +17,73 @@ import { describeIssues } from '../schemas/issues';
 export const SOURCE_NAME = /^[a-z][a-z0-9-]*(:[a-z0-9][a-z0-9._-]*)?$/;
 export const WEB_SOURCE = 'web';
 
-const envName = z
-  .string()
-  .regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name such as SALES_DB_URL');
-const positiveInt = z.number().int().positive();
+/** A source type of the user's own, from a module next to the sources file (see registry.ts). */
+export const MODULE_TYPE = 'module';
 
-const sourceConfigSchema = z.discriminatedUnion('type', [
-  z.strictObject({
-    type: z.literal('documents'),
-    path: z.string().min(1),
-    maxFileBytes: positiveInt.optional(),
-  }),
-  z.strictObject({
-    type: z.literal('sqlite'),
-    path: z.string().min(1),
-    maxRows: positiveInt.optional(),
-    maxBytes: positiveInt.optional(),
-    statementTimeoutMs: positiveInt.optional(),
-  }),
-  z.strictObject({
-    type: z.literal('postgres'),
-    /** The variable holding the connection string (it carries a password: never put it in this file). */
-    connectionStringEnv: envName,
-    maxRows: positiveInt.optional(),
-    maxBytes: positiveInt.optional(),
-    statementTimeoutMs: positiveInt.optional(),
-    /** Accept a superuser or otherwise privileged role (refused by default; see README "Security guarantees"). */
-    allowPrivilegedRole: z.boolean().optional(),
-  }),
-  z.strictObject({
-    type: z.literal('http-fetch'),
-    allowPrivateNetworks: z.boolean().optional(),
-    allowedHosts: z.array(z.string().min(1)).optional(),
-    maxBytes: positiveInt.optional(),
-    timeoutMs: positiveInt.optional(),
-  }),
-  // zod 4 nests discriminated unions: "type" first, then an MCP server's "transport".
-  z.discriminatedUnion('transport', [
-    z.strictObject({
-      type: z.literal('mcp'),
-      transport: z.literal('stdio'),
-      command: z.string().min(1),
-      args: z.array(z.string()).optional(),
-      /** Values may name variables of the worker's environment as `${VAR}`; nothing else is passed on. */
-      env: z.record(z.string(), z.string()).optional(),
-      cwd: z.string().optional(),
-      timeoutMs: positiveInt.optional(),
-    }),
-    z.strictObject({
-      type: z.literal('mcp'),
-      transport: z.literal('http'),
-      url: z.url(),
-      /** Values may name variables of the worker's environment as `${VAR}`. */
-      headers: z.record(z.string(), z.string()).optional(),
-      timeoutMs: positiveInt.optional(),
-    }),
-  ]),
-]);
-export type SourceConfig = z.infer<typeof sourceConfigSchema>;
-
-export const sourcesFileSchema = z.strictObject({
-  sources: z.record(
-    z
-      .string()
-      .regex(SOURCE_NAME, 'source names look like "docs:handbook" or "db:sales"')
-      .refine((name) => name !== WEB_SOURCE, '"web" is built in'),
-    sourceConfigSchema,
-  ),
+export const moduleEntrySchema = z.strictObject({
+  type: z.literal(MODULE_TYPE),
+  /** `./weather-source.ts` (or .js, .mjs): relative to the sources file. */
+  module: z.string().min(1),
+  /** Checked against the module's own `options` schema when the source is opened. */
+  options: z.unknown().optional(),
 });
+
+/**
+ * One entry of the sources file: `type` and that type's options. Built from the list of source types
+ * (builtin-types.ts, plus any handed to createWorker): a known type's options are checked by its own
+ * schema; `module` entries by `moduleEntrySchema`; a type this list does not know is kept for the
+ * registry, which knows the types added in code, to check.
+ */
+export function sourceEntrySchema(types: readonly SourceType[], allowUnknown: boolean) {
+  const byType = new Map(types.map((t) => [t.type, t]));
+  const known = () => [...byType.keys(), MODULE_TYPE].join(', ');
+  return z
+    .looseObject({ type: z.string({ error: 'type is required (e.g. "documents")' }) })
+    .superRefine((entry, ctx) => {
+      const report = (issues: z.core.$ZodIssue[], prefix: PropertyKey[] = []) => {
+        for (const issue of issues) ctx.addIssue({ ...issue, path: [...prefix, ...issue.path] } as never);
+      };
+      if (entry.type === MODULE_TYPE) {
+        const parsed = moduleEntrySchema.safeParse(entry, { reportInput: true });
+        if (!parsed.success) report(parsed.error.issues);
+        return;
+      }
+      const type = byType.get(entry.type);
+      if (!type) {
+        if (!allowUnknown) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['type'],
+            message: `type: unknown source type "${entry.type}"; the types are ${known()}`,
+          });
+        }
+        return;
+      }
+      const { type: _type, ...options } = entry;
+      const parsed = type.options.safeParse(options, { reportInput: true });
+      if (!parsed.success) report(parsed.error.issues);
+    });
+}
+
+export type SourceConfig = { type: string } & Record<string, unknown>;
+
+export function sourcesFileSchema(types: readonly SourceType[] = BUILTIN_SOURCE_TYPES, allowUnknown = true) {
+  return z.strictObject({
+    sources: z.record(
+      z
+        .string()
+        .regex(SOURCE_NAME, 'source names look like "docs:handbook" or "db:sales"')
+        .refine((name) => name !== WEB_SOURCE, '"web" is built in'),
+      sourceEntrySchema(types, allowUnknown),
+    ),
+  });
+}
 
 export interface SourcesFile {
   file?: string;
   /** Relative paths in the file are relative to its folder. */
   dir: string;
   sources: Record<string, SourceConfig>;
-}
-
-export class SourcesConfigError extends Error {
-  override name = 'SourcesConfigError';
 }
 
 /**
@@ -107,21 +101,15 @@ export function loadSourcesFile(file: string | undefined, fallback: string): Sou
       `DEEP_RESEARCH_SOURCES_FILE: cannot read ${chosen} as JSON: ${(error as Error).message}`,
     );
   }
-  const parsed = sourcesFileSchema.safeParse(raw, { reportInput: true });
+  const parsed = sourcesFileSchema().safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     throw new SourcesConfigError(
       `Invalid sources file ${chosen}:\n- ${describeIssues(parsed.error).join('\n- ')}`,
     );
   }
-  return { file: chosen, dir: path.dirname(path.resolve(chosen)), sources: parsed.data.sources };
-}
-
-/** `${VAR}` in a configured value becomes the worker's VAR; a missing one is a configuration error. */
-export function expandEnv(value: string, env: NodeJS.ProcessEnv, where: string): string {
-  return value.replace(/\$\{([A-Z_][A-Z0-9_]*)\}/g, (_, name: string) => {
-    const found = env[name];
-    if (found === undefined)
-      throw new SourcesConfigError(`${where} needs ${name}, which is not set on the worker`);
-    return found;
-  });
+  return {
+    file: chosen,
+    dir: path.dirname(path.resolve(chosen)),
+    sources: parsed.data.sources as Record<string, SourceConfig>,
+  };
 }

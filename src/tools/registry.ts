@@ -1,11 +1,18 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { describeIssues } from '../schemas/issues';
-import { expandEnv, SourcesConfigError, WEB_SOURCE, type SourceConfig, type SourcesFile } from './config';
-import { documentsSource } from './documents';
-import { httpFetchSource } from './http-fetch';
-import { mcpSource } from './mcp';
-import { postgresSource, sqliteSource } from './sql';
+import { boundToolResult, clipChars, MAX_DESCRIPTION_CHARS } from './bounds';
+import { BUILTIN_SOURCE_TYPES } from './builtin-types';
+import {
+  MODULE_TYPE,
+  SourcesConfigError,
+  sourcesFileSchema,
+  WEB_SOURCE,
+  type SourceConfig,
+  type SourcesFile,
+} from './config';
+import { loadSourceModule } from './source-module';
+import type { SourceContext, SourceType } from './source-type';
 import type { ResearchSource, ResearchTool, ToolResult } from './types';
 
 /**
@@ -24,19 +31,41 @@ export interface FunctionToolDefinition {
   summaryArgument?: string;
 }
 
-/** Bounds every tool's answer, whatever the tool does, so one call cannot bloat a prompt or a history. */
-const MAX_OUTPUT_CHARS = 20_000;
-const MAX_SOURCES_PER_CALL = 12;
+/** A function call's arguments, as JSON text, at most: no tool needs more, and parsing is bounded. */
+const MAX_ARGUMENTS_CHARS = 100_000;
 
 const functionPrefix = (source: string) => source.replace(/[^a-zA-Z0-9_-]/g, '_');
 
 export class SourceRegistry {
   private readonly opened = new Map<string, Promise<ResearchSource>>();
+  private readonly types = new Map<string, SourceType>();
 
+  /**
+   * `sourceTypes` adds source types in code (an embedding service's own, see `createWorker`) to the
+   * built-in ones; a sources-file entry may use them by `type`. Every entry is checked here against
+   * the types' option schemas, so a bad entry fails when the worker is created, not when first used.
+   */
   constructor(
     private readonly config: SourcesFile,
     private readonly env: NodeJS.ProcessEnv = process.env,
-  ) {}
+    sourceTypes: readonly SourceType[] = [],
+  ) {
+    for (const type of [...BUILTIN_SOURCE_TYPES, ...sourceTypes]) {
+      if (this.types.has(type.type) || type.type === MODULE_TYPE) {
+        throw new SourcesConfigError(`source type "${type.type}" is defined twice (or is a built-in name)`);
+      }
+      this.types.set(type.type, type);
+    }
+    const parsed = sourcesFileSchema([...this.types.values()], false).safeParse(
+      { sources: config.sources },
+      { reportInput: true },
+    );
+    if (!parsed.success) {
+      throw new SourcesConfigError(
+        `Invalid sources file ${config.file ?? '(in code)'}:\n- ${describeIssues(parsed.error).join('\n- ')}`,
+      );
+    }
+  }
 
   /** Every configured source name, `web` first. */
   names(): string[] {
@@ -68,61 +97,32 @@ export class SourceRegistry {
   }
 
   private async build(name: string, config: SourceConfig): Promise<ResearchSource> {
-    const resolve = (p: string) => path.resolve(this.config.dir, p);
-    const where = `source "${name}"`;
-    switch (config.type) {
-      case 'documents':
-        return documentsSource(name, { path: resolve(config.path), ...pick(config, ['maxFileBytes']) });
-      case 'sqlite':
-        return sqliteSource(name, {
-          path: resolve(config.path),
-          ...pick(config, ['maxRows', 'maxBytes', 'statementTimeoutMs']),
-        });
-      case 'postgres': {
-        const connectionString = this.env[config.connectionStringEnv];
-        if (!connectionString) {
-          throw new SourcesConfigError(
-            `${where} needs ${config.connectionStringEnv}, which is not set on the worker`,
-          );
-        }
-        return postgresSource(name, {
-          connectionString,
-          ...pick(config, ['maxRows', 'maxBytes', 'statementTimeoutMs']),
-        });
-      }
-      case 'http-fetch':
-        return httpFetchSource(
-          name,
-          pick(config, ['allowPrivateNetworks', 'allowedHosts', 'maxBytes', 'timeoutMs']),
-        );
-      case 'mcp': {
-        const more = pick(config, ['timeoutMs']);
-        const source =
-          config.transport === 'stdio'
-            ? mcpSource(
-                name,
-                {
-                  transport: 'stdio',
-                  command: config.command,
-                  ...(config.args ? { args: config.args } : {}),
-                  ...(config.cwd ? { cwd: resolve(config.cwd) } : {}),
-                  ...(config.env ? { env: expandAll(config.env, this.env, where) } : {}),
-                },
-                more,
-              )
-            : mcpSource(
-                name,
-                {
-                  transport: 'http',
-                  url: config.url,
-                  ...(config.headers ? { headers: expandAll(config.headers, this.env, where) } : {}),
-                },
-                more,
-              );
-        await source.init();
-        return source;
-      }
+    const context: SourceContext = { resolve: (p) => path.resolve(this.config.dir, p), env: this.env };
+    let type: SourceType;
+    let options: unknown;
+    if (config.type === MODULE_TYPE) {
+      type = await loadSourceModule(context.resolve(String(config.module)), name);
+      options = config.options ?? {};
+    } else {
+      const known = this.types.get(config.type);
+      if (!known) throw new SourcesConfigError(`source "${name}": unknown source type "${config.type}"`);
+      type = known;
+      const { type: _type, ...rest } = config;
+      options = rest;
     }
+    const parsed = type.options.safeParse(options, { reportInput: true });
+    if (!parsed.success) {
+      const field = config.type === MODULE_TYPE ? 'options' : '';
+      throw new SourcesConfigError(
+        `source "${name}" (type ${type.type}): ${describeIssues(parsed.error)
+          .map((line) => (field ? `${field}.${line}` : line))
+          .join('; ')}`,
+      );
+    }
+    const source = await type.open(name, parsed.data, context);
+    checkSource(name, type.type, source);
+    await source.init?.();
+    return source;
   }
 
   /** The function definitions the model is offered for these sources (web is a hosted tool, not here). */
@@ -134,7 +134,7 @@ export class SourceRegistry {
         definitions.push({
           name: `${functionPrefix(name)}__${tool.name}`.slice(0, 64),
           source: name,
-          description: `[${name}] ${tool.description}`,
+          description: clipChars(`[${name}] ${tool.description}`, MAX_DESCRIPTION_CHARS),
           parameters: jsonSchemaOf(tool),
           ...(tool.summaryArgument ? { summaryArgument: tool.summaryArgument } : {}),
         });
@@ -144,10 +144,27 @@ export class SourceRegistry {
   }
 
   /**
-   * Runs the tool a function name refers to. Arguments the model got wrong come back as an error text
-   * for the model to correct, never as a crash.
+   * Runs the tool a function name refers to. `allowed` is the run's function names, fixed when the run
+   * started (`definitions` of the sources it selected): a call naming any other tool, even one of
+   * another configured source, is refused back to the model and marked `refused`; nothing runs. Arguments
+   * the model got wrong come back as an error text for the model to correct, never as a crash. Whatever
+   * the tool answers is bounded (`boundToolResult`) before it leaves.
    */
-  async run(functionName: string, argumentsJson: string, signal: AbortSignal): Promise<ToolResult> {
+  async run(
+    functionName: string,
+    argumentsJson: string,
+    signal: AbortSignal,
+    allowed?: readonly string[],
+  ): Promise<ToolResult> {
+    if (allowed && !allowed.includes(functionName)) {
+      return {
+        output:
+          `error: the tool ${clipChars(String(functionName), 80)} is not available in this run; ` +
+          `use only the tools offered${allowed.length ? ` (${allowed.join(', ')})` : ' (none)'}`,
+        sources: [],
+        refused: true,
+      };
+    }
     const [prefix, toolName] = functionName.split('__');
     const sourceName = Object.keys(this.config.sources).find((n) => functionPrefix(n) === prefix);
     const source = sourceName ? await this.open(sourceName) : undefined;
@@ -156,33 +173,33 @@ export class SourceRegistry {
       source?.tools.find((t) => t.name === toolName);
     if (!tool)
       return {
-        output: `error: there is no tool named ${functionName}; use one of the tools offered`,
+        output: `error: there is no tool named ${clipChars(functionName, 80)}; use one of the tools offered`,
         sources: [],
       };
+    if (argumentsJson.length > MAX_ARGUMENTS_CHARS) {
+      return {
+        output: `error: the arguments of ${functionName} are longer than ${MAX_ARGUMENTS_CHARS} characters; call it with shorter ones`,
+        sources: [],
+      };
+    }
     let args: unknown;
     try {
       args = JSON.parse(argumentsJson || '{}');
     } catch (error) {
       return {
-        output: `error: the arguments of ${functionName} are not JSON (${(error as Error).message})`,
+        output: `error: the arguments of ${functionName} are not JSON (${clipChars((error as Error).message, 200)})`,
         sources: [],
       };
     }
     const parsed = tool.parameters.safeParse(args, { reportInput: true });
     if (!parsed.success) {
-      return {
+      return boundToolResult({
         output: `error: invalid arguments for ${functionName}: ${describeIssues(parsed.error).join('; ')}. Call it again with corrected arguments.`,
         sources: [],
-      };
+      });
     }
-    const result = await tool.run(parsed.data, { signal });
-    return {
-      output:
-        result.output.length > MAX_OUTPUT_CHARS
-          ? `${result.output.slice(0, MAX_OUTPUT_CHARS)}\n[output truncated]`
-          : result.output,
-      sources: result.sources.slice(0, MAX_SOURCES_PER_CALL),
-    };
+    const { refused: _ignored, ...result } = await tool.run(parsed.data, { signal });
+    return boundToolResult(result);
   }
 
   async close(): Promise<void> {
@@ -204,16 +221,27 @@ function jsonSchemaOf(tool: ResearchTool): Record<string, unknown> {
   return schema;
 }
 
-function pick<T extends object, K extends keyof T>(object: T, keys: K[]): Partial<Pick<T, K>> {
-  const picked: Partial<Pick<T, K>> = {};
-  for (const key of keys) if (object[key] !== undefined) picked[key] = object[key];
-  return picked;
-}
-
-function expandAll(
-  values: Record<string, string>,
-  env: NodeJS.ProcessEnv,
-  where: string,
-): Record<string, string> {
-  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, expandEnv(v, env, where)]));
+/** A source a type opened, checked before it is used: a user's module may return anything. */
+function checkSource(name: string, type: string, source: ResearchSource): void {
+  const where = `source "${name}" (type ${type})`;
+  if (!source || typeof source !== 'object')
+    throw new SourcesConfigError(`${where}: open returned no source`);
+  if (!['web', 'document', 'database', 'api'].includes(source.kind)) {
+    throw new SourcesConfigError(`${where}: kind must be "web", "document", "database" or "api"`);
+  }
+  // MCP sources list their tools on init: checked when they are offered.
+  if (source.init) return;
+  if (!Array.isArray(source.tools) || source.tools.length === 0) {
+    throw new SourcesConfigError(`${where}: tools must be a non-empty list (defineTool({ … }))`);
+  }
+  for (const tool of source.tools) {
+    if (typeof tool?.name !== 'string' || !/^[a-zA-Z0-9_-]{1,64}$/.test(tool.name)) {
+      throw new SourcesConfigError(
+        `${where}: tool name ${JSON.stringify(tool?.name)} must match [a-zA-Z0-9_-]{1,64}`,
+      );
+    }
+    if (typeof tool.run !== 'function' || typeof tool.parameters?.safeParse !== 'function') {
+      throw new SourcesConfigError(`${where}: tool ${tool.name} needs parameters (a zod schema) and run`);
+    }
+  }
 }

@@ -23,6 +23,11 @@ export interface ToolResult {
   output: string;
   /** What the output came from; these become citable sources of the finding. */
   sources: ToolSource[];
+  /**
+   * Set by the registry when the call named a tool this run did not select: nothing ran, the output
+   * says so to the model, and the workflow counts it (`refusedToolCalls`).
+   */
+  refused?: boolean;
 }
 
 export interface ToolContext {

@@ -30,6 +30,15 @@ interface CachedFile {
   problem?: string;
 }
 
+export interface CorpusHooks {
+  /** Told the file about to be read, and undefined when it is done: the reader process's watchdog. */
+  onFile?(file: string | undefined): void;
+  /** Files not to read, with the reason the model is told (they stopped an earlier reader). */
+  skipped?: ReadonlyMap<string, string>;
+  /** How long one PDF may take to parse. */
+  fileTimeoutMs?: number;
+}
+
 /**
  * The folder's documents, read and indexed on first use and kept in memory. Every call re-lists the
  * folder (stat only) and rebuilds when anything changed; files whose size and mtime are unchanged are not
@@ -43,6 +52,7 @@ export class DocumentCorpus {
   constructor(
     readonly root: string,
     readonly maxFileBytes: number,
+    private readonly hooks: CorpusHooks = {},
   ) {}
 
   async current(): Promise<CorpusSnapshot> {
@@ -70,24 +80,34 @@ export class DocumentCorpus {
   private async build(listing: FolderListing): Promise<CorpusSnapshot> {
     const documents = new Map<string, DocumentRecord>();
     const unreadable = new Map<string, string>();
-    const pdfReader = new PdfReader();
+    const pdfReader = new PdfReader(this.hooks.fileTimeoutMs);
+    const index = new PassageIndex();
     try {
       for (const entry of listing.files) {
+        const skipped = this.hooks.skipped?.get(entry.file);
+        if (skipped) {
+          unreadable.set(entry.file, skipped);
+          continue;
+        }
+        // Reading and indexing a file happen inside its window: time and memory are charged to it.
+        this.hooks.onFile?.(entry.file);
         let cached = this.files.get(entry.file);
         if (!cached || cached.size !== entry.size || cached.mtimeMs !== entry.mtimeMs) {
           cached = await this.read(entry, pdfReader);
           this.files.set(entry.file, cached);
         }
-        if (cached.record) documents.set(entry.file, cached.record);
-        else unreadable.set(entry.file, cached.problem ?? 'it could not be read');
+        if (cached.record) {
+          documents.set(entry.file, cached.record);
+          index.add(cached.record.passages);
+        } else unreadable.set(entry.file, cached.problem ?? 'it could not be read');
+        this.hooks.onFile?.(undefined);
       }
     } finally {
       await pdfReader.close();
     }
     const listed = new Set(listing.files.map((f) => f.file));
     for (const file of this.files.keys()) if (!listed.has(file)) this.files.delete(file);
-    const passages = [...documents.values()].flatMap((d) => d.passages);
-    return { signature: listing.signature, documents, unreadable, index: new PassageIndex(passages) };
+    return { signature: listing.signature, documents, unreadable, index };
   }
 
   private async read(entry: FileEntry, pdfReader: PdfReader): Promise<CachedFile> {
@@ -99,7 +119,10 @@ export class DocumentCorpus {
       };
     }
     try {
-      const sections = await extractDocument(entry.absolutePath, entry.format, pdfReader);
+      const sections = await extractDocument(entry.absolutePath, entry.format, pdfReader, {
+        root: this.root,
+        maxBytes: this.maxFileBytes,
+      });
       if (entry.format === 'pdf' && sections.every((s) => s.text.trim() === '')) {
         return { ...stamp, problem: 'it has no text layer (a scanned PDF needs OCR first)' };
       }

@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { convert, type FormatCallback } from 'html-to-text';
 import { layoutPdfPages } from './pdf-layout';
@@ -34,8 +35,9 @@ export async function extractDocument(
   absolutePath: string,
   format: DocumentFormat,
   pdfReader: PdfReader,
+  within: { root: string; maxBytes: number },
 ): Promise<ExtractedSection[]> {
-  const bytes = await readFile(absolutePath);
+  const bytes = await readInside(absolutePath, within.root, within.maxBytes);
   switch (format) {
     case 'markdown':
     case 'text':
@@ -46,6 +48,48 @@ export async function extractDocument(
       const pages = layoutPdfPages(await pdfReader.pages(bytes));
       return pages.map((text, i) => ({ text, page: i + 1 }));
     }
+  }
+}
+
+/**
+ * The bytes of a file that is inside `root`, however the folder changes meanwhile. The listing saw a
+ * regular file, but between the listing and this read anyone who may write the folder can swap the file
+ * (or a folder above it) for a symbolic link to /etc/passwd. So the file is opened without following a
+ * link (O_NOFOLLOW: a link as the last component fails with ELOOP), and the descriptor actually opened is
+ * checked: a regular file, whose real path (`/proc/self/fd/N`, which names what the descriptor refers
+ * to, not what the path means now) lies inside the folder's real path. Only then is it read, and never
+ * more than `maxBytes`.
+ */
+export async function readInside(absolutePath: string, root: string, maxBytes: number): Promise<Buffer> {
+  const realRoot = await realpath(root);
+  let handle;
+  try {
+    handle = await open(absolutePath, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') {
+      throw new Error('it is a symbolic link (links are not followed)', { cause: error });
+    }
+    throw error;
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw new Error('it is not a regular file');
+    if (info.size > maxBytes) throw new Error(`it is larger than ${maxBytes} bytes`);
+    const real = await realpath(`/proc/self/fd/${handle.fd}`).catch(() => undefined);
+    // Where /proc is missing (not Linux) the open above still refused a link as the file itself.
+    if (real !== undefined && !real.startsWith(realRoot + path.sep)) {
+      throw new Error('it resolves outside the folder');
+    }
+    const buffer = Buffer.alloc(Math.min(info.size, maxBytes));
+    let filled = 0;
+    while (filled < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return buffer.subarray(0, filled);
+  } finally {
+    await handle.close();
   }
 }
 

@@ -1,3 +1,4 @@
+import { oneLineBounded } from '../bounds';
 import type { DocumentFormat, ExtractedSection } from './extract';
 import type { Location } from './locations';
 
@@ -22,6 +23,12 @@ export interface Passage {
 }
 
 export const MIN_PASSAGE_CHARS = 600;
+/** A heading becomes part of a source's title: a 2 MB heading line must not become a 2 MB title. */
+export const MAX_HEADING_CHARS = 200;
+
+function headingTitle(line: string): string {
+  return oneLineBounded(line, MAX_HEADING_CHARS);
+}
 export const MAX_PASSAGE_CHARS = 1200;
 
 interface Block {
@@ -161,7 +168,7 @@ function blocksOf(text: string, format: DocumentFormat): Block[] {
         text: line.trim(),
         start: n,
         end: n,
-        heading: { level: atx[1]!.length, title: atx[2]!.trim() },
+        heading: { level: atx[1]!.length, title: headingTitle(atx[2]!) },
       });
       continue;
     }
@@ -172,7 +179,7 @@ function blocksOf(text: string, format: DocumentFormat): Block[] {
         text: `${line.trim()}\n${next.trim()}`,
         start: n,
         end: n + 1,
-        heading: { level, title: line.trim() },
+        heading: { level, title: headingTitle(line) },
       });
       i++;
       continue;
@@ -184,7 +191,7 @@ function blocksOf(text: string, format: DocumentFormat): Block[] {
       isCapsHeading(line) &&
       (next === undefined || next.trim() === '')
     ) {
-      blocks.push({ text: line.trim(), start: n, end: n, heading: { level: 1, title: line.trim() } });
+      blocks.push({ text: line.trim(), start: n, end: n, heading: { level: 1, title: headingTitle(line) } });
       continue;
     }
     addLine(line, n);

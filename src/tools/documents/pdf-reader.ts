@@ -12,6 +12,8 @@ export interface PdfTextItem {
 
 /** How long one PDF may take to parse before its thread is ended and the file is skipped. */
 export const PDF_TIMEOUT_MS = 30_000;
+/** The PDF thread's JavaScript heap. */
+export const PDF_HEAP_MB = 512;
 
 // Plain JavaScript: the thread runs it as is, without TypeScript or the host's module loader.
 const WORKER_SOURCE = `
@@ -83,7 +85,13 @@ export class PdfReader {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { unpdf: require.resolve('unpdf') } });
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { unpdf: require.resolve('unpdf') },
+      // A content bomb ends this thread (ERR_WORKER_OUT_OF_MEMORY), not the process: the file is skipped.
+      resourceLimits: { maxOldGenerationSizeMb: PDF_HEAP_MB, maxYoungGenerationSizeMb: 64 },
+      env: {},
+    });
     // Never the reason the process stays alive, should a caller forget close().
     worker.unref();
     worker.on('message', (reply: WorkerReply) => {

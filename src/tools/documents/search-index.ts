@@ -31,7 +31,9 @@ function processTerm(term: string): string | null {
 export class PassageIndex {
   private readonly search: MiniSearch<IndexedPassage>;
 
-  constructor(private readonly passages: Passage[]) {
+  private readonly passages: Passage[] = [];
+
+  constructor(passages: Passage[] = []) {
     this.search = new MiniSearch<IndexedPassage>({
       fields: ['text', 'heading', 'file'],
       processTerm,
@@ -44,9 +46,16 @@ export class PassageIndex {
         combineWith: 'OR',
       },
     });
+    this.add(passages);
+  }
+
+  /** Indexes more passages (one file's, so the reader knows which file the time and memory went to). */
+  add(passages: Passage[]): void {
+    const first = this.passages.length;
+    this.passages.push(...passages);
     this.search.addAll(
-      passages.map((p, id) => ({
-        id,
+      passages.map((p, i) => ({
+        id: first + i,
         text: p.text,
         heading: p.headings.join(' '),
         // Words of the path and name: "benefits-summary-2025.pdf" is found by "benefits summary".

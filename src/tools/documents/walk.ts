@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdir, stat } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { formatOf, type DocumentFormat } from './extract';
 
@@ -52,8 +52,8 @@ async function walk(root: string, relativeDir: string, into: FileEntry[]): Promi
     if (!format) continue;
     const absolutePath = path.join(dir, entry.name);
     // A file deleted between readdir and stat is simply not listed; the next call sees the new state.
-    const info = await stat(absolutePath).catch(() => undefined);
-    if (!info) continue;
+    const info = await lstat(absolutePath).catch(() => undefined);
+    if (!info?.isFile()) continue;
     into.push({ file: relative, absolutePath, format, size: info.size, mtimeMs: info.mtimeMs });
   }
 }

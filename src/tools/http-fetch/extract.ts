@@ -65,7 +65,8 @@ const { parseHTML } = require(modules.linkedom);
 const { Readability } = require(modules.readability);
 const { convert } = require(modules.htmlToText);
 const { document } = parseHTML(html);
-const documentTitle = String(document.title || '');
+// Titles are bounded here, before they are copied out of the thread: a <title> can be megabytes.
+const documentTitle = String(document.title || '').slice(0, 2000);
 // Navigation is never the content, whatever Readability makes of a short page.
 for (const node of document.querySelectorAll('nav, [role="navigation"], script, style, noscript, template')) {
   node.remove();
@@ -79,7 +80,7 @@ try {
 let result = null;
 if (article && article.content) {
   const text = convert(article.content, textOptions);
-  if (text.trim()) result = { title: article.title || documentTitle, text };
+  if (text.trim()) result = { title: String(article.title || '').slice(0, 2000) || documentTitle, text };
 }
 if (!result) result = { title: documentTitle, text: convert(html, pageOptions) };
 parentPort.postMessage(result);

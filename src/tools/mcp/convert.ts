@@ -1,4 +1,6 @@
+import { RE2JS } from 're2js';
 import { z } from 'zod';
+import { MAX_EXCERPT_CHARS, MAX_TITLE_CHARS, MAX_URL_CHARS, oneLineBounded } from '../bounds';
 import type { ToolResult, ToolSource } from '../types';
 
 /** From MCP to the tool contract: names, argument schemas and call results. */
@@ -32,18 +34,115 @@ export function exactJsonSchema(inputSchema: Record<string, unknown>): Record<st
  * schema it cannot convert falls back to any object (`z.record(z.string(), z.unknown())`), leaving
  * validation to the server. Either way the function definition sent to the model is the server's
  * schema, exact, kept as the tool's `jsonSchema`.
+ *
+ * The server's `pattern`s never reach a backtracking regular expression: a pattern such as `^(a+)+$`
+ * would hold the worker's event loop for seconds per character. They are taken out before conversion and
+ * checked with RE2 (re2js: linear time, whatever the pattern and input) on the properties and array
+ * items they apply to. Patterns RE2 cannot compile (backreferences, lookaround), and patterns inside
+ * `anyOf`/`oneOf`/`allOf`, `patternProperties` and the like, are not checked here (the server still
+ * checks its own arguments); `uncheckedPatterns` says which and why.
  */
-export function argumentsSchema(inputSchema: Record<string, unknown>): z.ZodType<Record<string, unknown>> {
+export function argumentsSchema(
+  inputSchema: Record<string, unknown>,
+  uncheckedPatterns: string[] = [],
+): z.ZodType<Record<string, unknown>> {
   const passthrough = z.record(z.string(), z.unknown());
+  const checks: PatternCheck[] = [];
+  const stripped = withoutPatterns(exactJsonSchema(inputSchema), [], true, checks, uncheckedPatterns);
   try {
-    const converted = z.fromJSONSchema(
-      exactJsonSchema(inputSchema) as Parameters<typeof z.fromJSONSchema>[0],
-    );
+    const converted = z.fromJSONSchema(stripped as Parameters<typeof z.fromJSONSchema>[0]);
     // Arguments are an object whatever the conversion made of the schema.
-    return converted.pipe(passthrough);
+    return converted.pipe(passthrough).superRefine((args, ctx) => checkPatterns(args, checks, ctx));
   } catch {
-    return passthrough;
+    return passthrough.superRefine((args, ctx) => checkPatterns(args, checks, ctx));
   }
+}
+
+/** Longest pattern compiled at all: a longer one is not a pattern anyone writes by hand. */
+const MAX_PATTERN_CHARS = 1000;
+
+interface PatternCheck {
+  /** Property names, and `*` for every item of an array. */
+  path: string[];
+  pattern: string;
+  regex: RE2JS;
+}
+
+function withoutPatterns(
+  node: unknown,
+  path: string[],
+  checkable: boolean,
+  checks: PatternCheck[],
+  unchecked: string[],
+  depth = 0,
+): unknown {
+  if (Array.isArray(node)) {
+    return node.map((n) => withoutPatterns(n, path, false, checks, unchecked, depth + 1));
+  }
+  if (typeof node !== 'object' || node === null || depth > 32) return node;
+  const where = path.length ? path.join('.') : '(arguments)';
+  const copy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
+    if (key === 'pattern' && typeof value === 'string') {
+      const reason = !checkable ? 'inside a combinator' : compileProblem(value);
+      if (reason) unchecked.push(`${where}: ${reason}`);
+      else checks.push({ path, pattern: value, regex: RE2JS.compile(value) });
+      continue;
+    }
+    if (key === 'patternProperties') {
+      unchecked.push(`${where}: patternProperties is not checked here`);
+      continue;
+    }
+    if (key === 'properties' && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      copy[key] = Object.fromEntries(
+        Object.entries(value as Record<string, unknown>).map(([name, sub]) => [
+          name,
+          withoutPatterns(sub, [...path, name], checkable, checks, unchecked, depth + 1),
+        ]),
+      );
+      continue;
+    }
+    if (key === 'items' && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      copy[key] = withoutPatterns(value, [...path, '*'], checkable, checks, unchecked, depth + 1);
+      continue;
+    }
+    copy[key] = withoutPatterns(value, path, false, checks, unchecked, depth + 1);
+  }
+  return copy;
+}
+
+function compileProblem(pattern: string): string | undefined {
+  if (pattern.length > MAX_PATTERN_CHARS) return `pattern longer than ${MAX_PATTERN_CHARS} characters`;
+  try {
+    RE2JS.compile(pattern);
+    return undefined;
+  } catch (error) {
+    return `pattern ${JSON.stringify(pattern.slice(0, 80))} is not supported by RE2 (${(error as Error).message})`;
+  }
+}
+
+function checkPatterns(args: unknown, checks: PatternCheck[], ctx: z.RefinementCtx): void {
+  for (const check of checks) {
+    for (const [value, at] of valuesAt(args, check.path, [])) {
+      if (typeof value === 'string' && !check.regex.test(value)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: at,
+          message: `${at.join('.') || 'the value'} must match the pattern ${check.pattern}`,
+        });
+      }
+    }
+  }
+}
+
+function valuesAt(value: unknown, path: string[], at: (string | number)[]): [unknown, (string | number)[]][] {
+  if (path.length === 0) return [[value, at]];
+  const [head, ...rest] = path as [string, ...string[]];
+  if (head === '*') {
+    return Array.isArray(value) ? value.flatMap((item, i) => valuesAt(item, rest, [...at, i])) : [];
+  }
+  if (typeof value !== 'object' || value === null || !Object.hasOwn(value, head)) return [];
+  return valuesAt((value as Record<string, unknown>)[head], rest, [...at, head]);
 }
 
 const SUMMARY_NAMES = ['query', 'q', 'question', 'url', 'id', 'name', 'path', 'sql', 'search'];
@@ -104,17 +203,22 @@ export function toToolResult(result: CallResult, options: ConvertOptions): ToolR
     if (isPart(part, 'text')) {
       texts.push(part.text);
     } else if (isPart(part, 'resource_link')) {
-      const title = part.title || part.name || part.uri;
-      linked.push({ url: part.uri, title, ...(part.description ? { excerpt: part.description } : {}) });
-      notes.push(`Resource: ${title} <${part.uri}>${part.description ? ` ${part.description}` : ''}`);
+      const url = citableUrl(part.uri, options.source);
+      const title = oneLineBounded(String(part.title || part.name || part.uri), MAX_TITLE_CHARS);
+      const description =
+        typeof part.description === 'string' ? oneLineBounded(part.description, MAX_EXCERPT_CHARS) : '';
+      linked.push({ url, title, ...(description ? { excerpt: description } : {}) });
+      notes.push(`Resource: ${title} <${url}>${description ? ` ${description}` : ''}`);
     } else if (isPart(part, 'resource')) {
-      const { uri, text, mimeType } = part.resource;
-      const title = resourceTitle(uri);
+      const { text, mimeType } = part.resource;
+      const uri = citableUrl(part.resource.uri, options.source);
+      const title = oneLineBounded(resourceTitle(String(part.resource.uri)), MAX_TITLE_CHARS);
       if (typeof text === 'string') {
         texts.push(`Resource ${title} <${uri}>:\n${text}`);
         embedded.push({ url: uri, title, kind: 'api', excerpt: excerpt(text) });
       } else {
-        notes.push(`Resource: ${title} <${uri}> (binary${mimeType ? `, ${mimeType}` : ''}; not shown)`);
+        const type = typeof mimeType === 'string' ? `, ${oneLineBounded(mimeType, 80)}` : '';
+        notes.push(`Resource: ${title} <${uri}> (binary${type}; not shown)`);
         embedded.push({ url: uri, title, kind: 'api' });
       }
     } else if (isPart(part, 'image') || isPart(part, 'audio')) {
@@ -139,13 +243,58 @@ export function toToolResult(result: CallResult, options: ConvertOptions): ToolR
   ];
   if (sources.length === 0) {
     sources.push({
-      url: `mcp:${options.source}/${options.tool}`,
-      title: `${options.source} ${options.tool}`,
+      url: `${ownPrefix(options.source)}${escapeUri(options.tool)}`,
+      title: oneLineBounded(`${bareName(options.source)} ${options.tool}`, MAX_TITLE_CHARS),
       kind: 'api',
       ...(textExcerpt ? { excerpt: textExcerpt } : {}),
     });
   }
   return { output: output || '(the tool returned no content)', sources: dedupe(sources) };
+}
+
+/** `mcp:crm` and `crm` both cite as `mcp:crm/…`: the source's own namespace. */
+function bareName(source: string): string {
+  return source.replace(/^mcp:/, '');
+}
+
+export function ownPrefix(source: string): string {
+  return `mcp:${bareName(source)}/`;
+}
+
+/**
+ * Characters a URI keeps as they are; everything else (spaces, backticks, quotes, angle brackets,
+ * parentheses, control characters) is percent-encoded, so the URL cannot end a Markdown code span or
+ * link early wherever it is shown.
+ */
+function escapeUri(uri: string): string {
+  return uri.replace(/[^A-Za-z0-9\-._~:/?#@!$&*+,;=%]/gu, (c) =>
+    // A lone surrogate becomes U+FFFD's bytes; every other character its own UTF-8 bytes.
+    [...Buffer.from(/[\uD800-\uDFFF]/.test(c) ? '\uFFFD' : c, 'utf8')]
+      .map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`)
+      .join(''),
+  );
+}
+
+/**
+ * Where a server's resource is cited. A server may name anything as a URI, including another source's
+ * identifiers (`docs:handbook/leave.md#L12-L30`, `db:sales#query-…`) to forge its citations, or a
+ * `javascript:` URL. Only two forms survive: an http(s) URL (it is a link: the reader can see where it
+ * goes) and the source's own namespace `mcp:<name>/…`. Everything else is put inside that namespace,
+ * `mcp:crm/crm://customers/42`, so it names this server and nothing else.
+ */
+export function citableUrl(uri: unknown, source: string): string {
+  const raw = typeof uri === 'string' ? uri.trim().slice(0, MAX_URL_CHARS) : '';
+  const prefix = ownPrefix(source);
+  if (/^https?:\/\//i.test(raw)) {
+    try {
+      const url = new URL(raw);
+      if (!url.username && !url.password) return escapeUri(url.href);
+    } catch {
+      // Not a URL after all: namespaced below like any other name.
+    }
+  }
+  if (raw.startsWith(prefix) && raw.length > prefix.length) return escapeUri(raw);
+  return `${prefix}${escapeUri(raw || 'resource')}`;
 }
 
 function isPart<T extends ContentPart['type']>(
@@ -186,7 +335,11 @@ export function bound(text: string, maxChars: number): string {
 }
 
 export function excerpt(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
+  // Only the start is looked at: a server's text can be megabytes.
+  const flat = text
+    .slice(0, EXCERPT_CHARS * 4)
+    .replace(/\s+/g, ' ')
+    .trim();
   if (flat.length <= EXCERPT_CHARS) return flat;
   const cut = flat.slice(0, EXCERPT_CHARS);
   const space = cut.lastIndexOf(' ');

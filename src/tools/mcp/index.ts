@@ -1,9 +1,11 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { deserializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
+import { clipChars, MAX_DESCRIPTION_CHARS } from '../bounds';
 import type { ResearchSource, ResearchTool, ToolContext, ToolResult } from '../types';
 import {
   argumentsSchema,
@@ -13,6 +15,7 @@ import {
   toToolResult,
   type CallResult,
 } from './convert';
+import { SafeJsonSchemaValidator } from './validator';
 
 export { sanitizeToolName, toToolResult, argumentsSchema } from './convert';
 
@@ -69,6 +72,12 @@ export interface McpSource extends ResearchSource {
   kind: 'api';
   init(): Promise<void>;
   readonly tools: McpTool[];
+  /**
+   * What the operator should know about the server's tools after `init()`: tools not offered (too
+   * many, a schema too large) and argument patterns left to the server to check. Each is also emitted
+   * as a process warning (code DEEP_RESEARCH_MCP).
+   */
+  readonly warnings: readonly string[];
   close(): Promise<void>;
 }
 
@@ -77,6 +86,9 @@ export const DEFAULT_MAX_OUTPUT_CHARS = 12_000;
 /** Starting the server (a stdio server may be fetched by `npx` first) and listing its tools. */
 const CONNECT_TIMEOUT_MS = 60_000;
 const STDERR_TAIL_CHARS = 2000;
+/** Tools offered from one server at most, and the size of one tool's input schema. */
+const MAX_TOOLS = 64;
+const MAX_SCHEMA_CHARS = 32_000;
 const CLIENT_INFO = { name: 'durable-deep-research', version: '0.1.0' };
 
 interface Connection {
@@ -109,6 +121,11 @@ export function mcpSource(
   let listed: McpTool[] | undefined;
   let initializing: Promise<void> | undefined;
   let closed = false;
+  const warnings: string[] = [];
+  const warn = (message: string): void => {
+    warnings.push(message);
+    process.emitWarning(message, { code: 'DEEP_RESEARCH_MCP' });
+  };
 
   const connect = (): Promise<Connection> => {
     if (closed) return Promise.reject(new Error(`${where} is closed`));
@@ -148,6 +165,18 @@ export function mcpSource(
           timeout: CONNECT_TIMEOUT_MS,
         });
         for (const tool of page.tools) {
+          if (tools.length >= MAX_TOOLS) {
+            warn(`${where}: the server lists more than ${MAX_TOOLS} tools; the rest are not offered`);
+            break;
+          }
+          const size = JSON.stringify(tool.inputSchema ?? {}).length;
+          if (size > MAX_SCHEMA_CHARS) {
+            warn(
+              `${where}: tool ${JSON.stringify(tool.name.slice(0, 64))} is not offered: its input schema ` +
+                `has ${size} characters (at most ${MAX_SCHEMA_CHARS})`,
+            );
+            continue;
+          }
           const toolName = sanitizeToolName(tool.name, taken);
           taken.add(toolName);
           tools.push(makeTool(tool, toolName));
@@ -170,11 +199,23 @@ export function mcpSource(
     toolName: string,
   ): McpTool => {
     const summaryArgument = summaryArgumentOf(tool.inputSchema);
+    const unchecked: string[] = [];
+    const parameters = argumentsSchema(tool.inputSchema, unchecked);
+    if (unchecked.length) {
+      warn(
+        `${where}: tool ${toolName}: argument patterns left to the server to check: ${unchecked.slice(0, 5).join('; ')}`,
+      );
+    }
+    const description =
+      (typeof tool.description === 'string' && tool.description) ||
+      (typeof tool.title === 'string' && tool.title) ||
+      `The ${toolName} tool of the ${name} MCP server.`;
     const built: ResearchTool<z.ZodType<Record<string, unknown>>> & McpToolSchema = {
       name: toolName,
       serverToolName: tool.name,
-      description: tool.description || tool.title || `The ${tool.name} tool of the ${name} MCP server.`,
-      parameters: argumentsSchema(tool.inputSchema),
+      // Descriptions are the server's words to the model: bounded, like everything it sends.
+      description: clipChars(description, MAX_DESCRIPTION_CHARS),
+      parameters,
       jsonSchema: exactJsonSchema(tool.inputSchema),
       ...(summaryArgument ? { summaryArgument } : {}),
       run: (args, ctx) => call(tool.name, args, ctx),
@@ -221,6 +262,7 @@ export function mcpSource(
   return {
     name,
     kind: 'api',
+    warnings,
     get tools(): McpTool[] {
       if (!listed) {
         throw new Error(
@@ -257,8 +299,13 @@ async function open(
 ): Promise<Connection> {
   let transport: Transport;
   let stderr = '';
+  let oversize = false;
+  const tooLarge = () => {
+    oversize = true;
+    return new Error(`the server sent a message larger than ${MAX_MESSAGE_BYTES / 2 ** 20} MB`);
+  };
   if (options.transport === 'stdio') {
-    const stdio = new StdioClientTransport({
+    const stdio = new BoundedStdioTransport(tooLarge, {
       command: options.command,
       ...(options.args ? { args: options.args } : {}),
       ...(options.cwd ? { cwd: options.cwd } : {}),
@@ -273,12 +320,18 @@ async function open(
   } else {
     transport = new StreamableHTTPClientTransport(new URL(options.url), {
       requestInit: { headers: { ...options.headers } },
+      fetch: boundedFetch(tooLarge),
     });
   }
-  const client = new Client(CLIENT_INFO, { capabilities: {} });
+  const client = new Client(CLIENT_INFO, {
+    capabilities: {},
+    jsonSchemaValidator: new SafeJsonSchemaValidator(),
+  });
   client.onclose = onClose;
   client.onerror = () => undefined;
-  const stderrTail = () => (stderr.trim() ? ` (server stderr: ${stderr.trim()})` : '');
+  const stderrTail = () =>
+    (oversize ? ` (${tooLarge().message}; the connection was closed)` : '') +
+    (stderr.trim() ? ` (server stderr: ${stderr.trim()})` : '');
   try {
     await client.connect(transport, { timeout: timeoutMs });
   } catch (error) {
@@ -286,6 +339,94 @@ async function open(
     throw new Error(`${messageOf(error)}${stderrTail()}`, { cause: error });
   }
   return { client, stderrTail };
+}
+
+/**
+ * The SDK reads a whole JSON-RPC message into memory and parses it on the main thread, so a server's
+ * message size is what it costs the worker: at most 8 MB, the connection is closed beyond that.
+ */
+const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * A stdio transport that reads messages in linear time and ends the server when one message outgrows
+ * MAX_MESSAGE_BYTES. The SDK's own read buffer concatenates every chunk onto what it holds (quadratic:
+ * an 8 MB message leaves half a gigabyte of garbage) and, past its size limit, drops the buffer but keeps
+ * the connection, so the rest of the message arrives as garbage and the call waits for its timeout.
+ */
+class BoundedStdioTransport extends StdioClientTransport {
+  constructor(tooLarge: () => Error, ...params: ConstructorParameters<typeof StdioClientTransport>) {
+    super(...params);
+    // The SDK keeps its read buffer private; it is only used through append, readMessage and clear.
+    (this as unknown as { _readBuffer: LineBuffer })._readBuffer = new LineBuffer(() => {
+      this.onerror?.(tooLarge());
+      void this.close();
+    });
+  }
+}
+
+/** Newline-delimited JSON-RPC messages from a stream of chunks, each chunk looked at once. */
+class LineBuffer {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  /** Chunks already searched for a newline (none found in them). */
+  private searched = 0;
+  private overflowed = false;
+
+  constructor(private readonly onOverflow: () => void) {}
+
+  append(chunk: Buffer): void {
+    if (this.overflowed) return;
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    if (this.size > MAX_MESSAGE_BYTES && !this.chunks.slice(this.searched).some((c) => c.includes(10))) {
+      this.overflowed = true;
+      this.clear();
+      this.onOverflow();
+    }
+  }
+
+  readMessage(): ReturnType<typeof deserializeMessage> | null {
+    for (let i = this.searched; i < this.chunks.length; i++) {
+      const chunk = this.chunks[i]!;
+      const newline = chunk.indexOf(10);
+      if (newline === -1) continue;
+      const line = Buffer.concat([...this.chunks.slice(0, i), chunk.subarray(0, newline)]);
+      const rest = chunk.subarray(newline + 1);
+      this.chunks = [...(rest.length ? [rest] : []), ...this.chunks.slice(i + 1)];
+      this.size = this.chunks.reduce((n, c) => n + c.length, 0);
+      this.searched = 0;
+      return deserializeMessage(line.toString('utf8').replace(/\r$/, ''));
+    }
+    this.searched = this.chunks.length;
+    return null;
+  }
+
+  clear(): void {
+    this.chunks = [];
+    this.size = 0;
+    this.searched = 0;
+  }
+}
+
+/** fetch for the HTTP transport whose response bodies end with an error past MAX_MESSAGE_BYTES. */
+function boundedFetch(tooLarge: () => Error): (url: string | URL, init?: RequestInit) => Promise<Response> {
+  return async (url, init) => {
+    const response = await fetch(url, init);
+    if (!response.body) return response;
+    let seen = 0;
+    const limit = new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        seen += chunk.byteLength;
+        if (seen > MAX_MESSAGE_BYTES) controller.error(tooLarge());
+        else controller.enqueue(chunk);
+      },
+    });
+    return new Response(response.body.pipeThrough(limit), {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
+  };
 }
 
 function validate(name: string, options: McpTransportOptions, more: McpSourceOptions) {

@@ -1,0 +1,66 @@
+import type { SourceKind, ToolResult, ToolSource } from './types';
+
+/**
+ * Size bounds for everything that leaves a tool. Every tool result passes through `boundToolResult` in
+ * the registry, whatever the tool is (built in, MCP, a user's own module), so one call cannot bloat a
+ * prompt, a workflow history or the report: a 1.9 MB `<title>` becomes a 300-character title. The
+ * sources apply the same limits where they produce the big strings, so nothing that size is built first.
+ */
+
+export const MAX_OUTPUT_CHARS = 20_000;
+export const MAX_SOURCES_PER_CALL = 12;
+export const MAX_URL_CHARS = 2048;
+export const MAX_TITLE_CHARS = 300;
+export const MAX_EXCERPT_CHARS = 1000;
+/** A tool's description as the model sees it. */
+export const MAX_DESCRIPTION_CHARS = 1024;
+
+const KINDS: ReadonlySet<SourceKind> = new Set(['web', 'document', 'database', 'api']);
+
+/** At most `max` characters, with an ellipsis when cut; never splits a surrogate pair. */
+export function clipChars(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let cut = text.slice(0, Math.max(0, max - 1));
+  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
+  return `${cut}…`;
+}
+
+/**
+ * One line of plain text: control characters and runs of white space become one space. Only the first
+ * `max * 4` characters are looked at, so the regular expressions never run over megabytes.
+ */
+export function oneLineBounded(text: string, max: number): string {
+  const head = text.length > max * 4 ? text.slice(0, max * 4) : text;
+  return clipChars(
+    // eslint-disable-next-line no-control-regex
+    head.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\s]+/g, ' ').trim(),
+    max,
+  );
+}
+
+export function boundSource(source: ToolSource): ToolSource | undefined {
+  if (!source || typeof source.url !== 'string') return undefined;
+  // A URL is never shortened into another URL: one too long is dropped, not cut.
+  const url = source.url.trim();
+  // eslint-disable-next-line no-control-regex
+  if (!url || url.length > MAX_URL_CHARS || /[\u0000-\u0020\u007f]/.test(url)) return undefined;
+  const title = oneLineBounded(typeof source.title === 'string' ? source.title : '', MAX_TITLE_CHARS);
+  const kind = KINDS.has(source.kind) ? source.kind : 'api';
+  const excerpt =
+    typeof source.excerpt === 'string' ? oneLineBounded(source.excerpt, MAX_EXCERPT_CHARS) : undefined;
+  return { url, title, kind, ...(excerpt ? { excerpt } : {}) };
+}
+
+/** What a tool answered, cut to the bounds above; sources without a usable URL are left out. */
+export function boundToolResult(result: ToolResult): ToolResult {
+  const raw = typeof result?.output === 'string' ? result.output : String(result?.output ?? '');
+  const output =
+    raw.length > MAX_OUTPUT_CHARS ? `${raw.slice(0, MAX_OUTPUT_CHARS)}\n[output truncated]` : raw;
+  const sources: ToolSource[] = [];
+  for (const source of Array.isArray(result?.sources) ? result.sources : []) {
+    if (sources.length >= MAX_SOURCES_PER_CALL) break;
+    const bounded = boundSource(source);
+    if (bounded) sources.push(bounded);
+  }
+  return { output, sources, ...(result?.refused ? { refused: true } : {}) };
+}
