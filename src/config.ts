@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import {
+  DEFAULT_MODEL_CAPABILITIES,
+  mergeModelCapabilities,
+  modelCapabilitiesFileSchema,
+  type ModelCapabilities,
+} from './openai/models';
 import { DEFAULT_PRICES, mergePrices, type PriceOverride, type PriceTable } from './pricing';
 import type { ResearchRole } from './schemas/research';
 import { projectRoot } from './temporal/tools-dir';
@@ -57,6 +63,8 @@ const envSchema = z.object({
   DEEP_RESEARCH_SOURCES_FILE: z.string().min(1).optional(),
   /** A JSON price table merged over the built-in one (src/pricing.ts), for new models or new prices. */
   DEEP_RESEARCH_PRICES_FILE: z.string().min(1).optional(),
+  /** A JSON table of model capabilities merged over the built-in one (src/openai/models.ts). */
+  DEEP_RESEARCH_MODELS_FILE: z.string().min(1).optional(),
 });
 
 export interface OpenAISettings {
@@ -90,6 +98,8 @@ export interface WorkerSettings {
   stickyTimeoutMs: number;
   models: Record<ResearchRole, string>;
   prices: PriceTable;
+  /** What each model accepts (efforts, tools), checked when a run starts. */
+  modelCapabilities?: ModelCapabilities;
   sources: SourcesFile;
 }
 
@@ -167,6 +177,9 @@ export function loadWorkerSettings(env: NodeJS.ProcessEnv = process.env): Worker
       writer: e.DEEP_RESEARCH_WRITER_MODEL,
     },
     prices: e.DEEP_RESEARCH_PRICES_FILE ? loadPrices(e.DEEP_RESEARCH_PRICES_FILE) : DEFAULT_PRICES,
+    modelCapabilities: e.DEEP_RESEARCH_MODELS_FILE
+      ? loadModelCapabilities(e.DEEP_RESEARCH_MODELS_FILE)
+      : DEFAULT_MODEL_CAPABILITIES,
     sources: loadSources(e.DEEP_RESEARCH_SOURCES_FILE),
   };
 }
@@ -194,4 +207,27 @@ function loadPrices(file: string): PriceTable {
   } catch (error) {
     throw new ConfigError(`DEEP_RESEARCH_PRICES_FILE (${file}): ${(error as Error).message}`);
   }
+}
+
+/** DEEP_RESEARCH_MODELS_FILE: `{"models":{"<id>":{"efforts":[…],"toolsRefusedAt":{…},"requiresOneOfTools":[…]}}}`. */
+export function loadModelCapabilities(file: string): ModelCapabilities {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(
+      `DEEP_RESEARCH_MODELS_FILE: cannot read ${file} as JSON: ${(error as Error).message}`,
+    );
+  }
+  const parsed = modelCapabilitiesFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const where = issue.path.map(String).join('.');
+      return where ? `${where}: ${issue.message}` : issue.message;
+    });
+    throw new ConfigError(
+      `DEEP_RESEARCH_MODELS_FILE (${file}): invalid model table:\n- ${problems.join('\n- ')}`,
+    );
+  }
+  return mergeModelCapabilities(DEFAULT_MODEL_CAPABILITIES, parsed.data.models);
 }
