@@ -64,6 +64,9 @@ export interface ResearchDeps extends BackgroundResponseDeps {
 interface ModelChoice {
   model?: string;
   reasoningEffort?: ReasoningEffort;
+  /** Bounds on one step's spending (visible plus reasoning tokens; built-in tool calls): `npm run smoke:openai`. */
+  maxOutputTokens?: number;
+  maxToolCalls?: number;
 }
 
 function invalidInput(problems: string[]): ApplicationFailure {
@@ -118,6 +121,8 @@ async function runStep(
     // Lets a provider's dashboard and logs be matched with the Temporal run (no secrets here).
     metadata: { temporal_workflow_id: (workflow?.workflowId ?? '').slice(0, 512), research_role: role },
     ...(reasoningEffort ? { reasoningEffort } : {}),
+    ...(choice.maxOutputTokens ? { maxOutputTokens: choice.maxOutputTokens } : {}),
+    ...(choice.maxToolCalls && rest.tools?.length ? { maxToolCalls: choice.maxToolCalls } : {}),
   });
   const cost = costOfUsage(deps.prices, model, answer.usage);
   return {
