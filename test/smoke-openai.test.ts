@@ -41,6 +41,9 @@ async function smoke(args: string[], extra: Record<string, string>) {
 }
 
 test('every feature passes against the simulator, each with its cost, within the default $0.10 cap', async () => {
+  // The response the script cancels stays queued until cancelled: a fast simulator would otherwise finish
+  // it before the cancel lands (which the script accepts, as cancellation is best effort).
+  sim.configure({ faults: { script: [{ fault: 'stuckQueued', on: 'create', match: 'printing press' }] } });
   const { code, stdout, stderr } = await smoke([], {
     OPENAI_API_KEY: 'sim-key',
     OPENAI_BASE_URL: sim.baseURL,
