@@ -17,7 +17,13 @@ import { loadSourcesFile, SourcesConfigError, type SourcesFile } from './tools/c
  * themselves, so every error names the variable to fix.
  */
 
-export const DEFAULT_MODEL = 'gpt-5.2';
+/**
+ * Models used when a research input does not choose one. The planner and the writer make one call each
+ * per run, and their quality shapes the whole report: the flagship gpt-5.5. The researcher makes most of
+ * the calls and reads most of the tokens (every search round): gpt-5.4, half the price. Not gpt-5 / o3
+ * (shut down 2026-12-11) nor the deep-research models (shut down 2026-07-23).
+ */
+export const DEFAULT_MODELS = { planner: 'gpt-5.5', researcher: 'gpt-5.4', writer: 'gpt-5.5' } as const;
 
 const intFromEnv = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
 
@@ -55,10 +61,10 @@ const envSchema = z.object({
   DEEP_RESEARCH_POLL_FACTOR: z.coerce.number().min(1).max(4).default(1.4),
   /** A response still queued after this long is cancelled and the attempt retried with a fresh one. */
   DEEP_RESEARCH_QUEUED_DEADLINE_MS: intFromEnv(10 * 60_000, 100),
-  /** Models used when a research input does not choose one (the seed uses gpt-5.2). */
-  DEEP_RESEARCH_PLANNER_MODEL: z.string().min(1).default(DEFAULT_MODEL),
-  DEEP_RESEARCH_RESEARCHER_MODEL: z.string().min(1).default(DEFAULT_MODEL),
-  DEEP_RESEARCH_WRITER_MODEL: z.string().min(1).default(DEFAULT_MODEL),
+  /** Models used when a research input does not choose one. */
+  DEEP_RESEARCH_PLANNER_MODEL: z.string().min(1).default(DEFAULT_MODELS.planner),
+  DEEP_RESEARCH_RESEARCHER_MODEL: z.string().min(1).default(DEFAULT_MODELS.researcher),
+  DEEP_RESEARCH_WRITER_MODEL: z.string().min(1).default(DEFAULT_MODELS.writer),
   /** Private sources a run may name (default: deep-research.sources.json in the project, the examples). */
   DEEP_RESEARCH_SOURCES_FILE: z.string().min(1).optional(),
   /** A JSON price table merged over the built-in one (src/pricing.ts), for new models or new prices. */

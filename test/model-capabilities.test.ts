@@ -273,6 +273,31 @@ describe('a research run through Temporal', () => {
   });
 });
 
+describe('the default models', () => {
+  const defaults = loadWorkerSettings({ OPENAI_API_KEY: 'k' }).models;
+
+  test('are current models, not ones shut down or about to be (gpt-5 / o3 family 2026-12-11, deep research 2026-07-23)', () => {
+    expect(defaults).toEqual({ planner: 'gpt-5.5', researcher: 'gpt-5.4', writer: 'gpt-5.5' });
+    for (const model of Object.values(defaults)) {
+      expect(model).not.toMatch(/^(gpt-5(-mini|-nano|-pro)?|o3.*|o4-mini.*)$/);
+      expect(model).not.toMatch(/deep-research/);
+    }
+  });
+
+  test('are priced and in the capability table, and every step default effort is one they take', () => {
+    expect(
+      runModelProblems({ models: defaults }, { sources: ['web', 'docs:example'], depth: 3 }, undefined),
+    ).toEqual([]);
+    for (const model of Object.values(defaults)) {
+      expect(DEFAULT_PRICES.models[model]).toBeDefined();
+      const capability = caps(model)!;
+      expect(capability).toBeDefined();
+      for (const preferred of ['high', 'medium', 'low'] as const)
+        expect(effortFor(capability, preferred, ['web_search'])).toBe(preferred);
+    }
+  });
+});
+
 describe('DEEP_RESEARCH_MODELS_FILE', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'models-file-'));
   const env = (file: string) => ({ OPENAI_API_KEY: 'k', DEEP_RESEARCH_MODELS_FILE: file });
