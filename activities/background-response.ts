@@ -4,8 +4,8 @@ import OpenAI, { NotFoundError } from 'openai';
 import { z } from 'zod';
 import type { PollSettings } from '../src/config';
 import { classifyOpenAIError, type ErrorContext } from '../src/openai/errors';
-import { extractOutput, extractUsage, isTerminal, toCreateParams } from '../src/openai/wire';
-import { FailureType } from '../src/policies';
+import { extractOutput, extractUsage, includeFor, isTerminal, toCreateParams } from '../src/openai/wire';
+import { FailureType, isTransientResponseError } from '../src/policies';
 import {
   backgroundRequestSchema,
   type BackgroundRequest,
@@ -75,14 +75,19 @@ export async function runBackgroundResponse(
     throw classifyOpenAIError(error, errorContext);
   };
 
+  // Polls ask for what the create asked for: GET /responses/{id} has its own include.
+  const include = includeFor(request);
   const previous = heartbeatDetailsSchema.safeParse(ctx.info.heartbeatDetails);
   let response: Response | undefined;
   let state: HeartbeatDetails | undefined;
   let resumed = false;
 
   if (previous.success && !previous.data.abandoned) {
-    response = await retrieveOrUndefined(deps.openai, previous.data.responseId, ctx).catch(fail);
+    response = await retrieveOrUndefined(deps.openai, previous.data.responseId, include, ctx).catch(fail);
     // A failed run is retried with a fresh response; anything else is picked up where it is.
+    if (response?.status === 'failed' && !isTransientResponseError(response.error?.code)) {
+      throw failedPermanently(request.step, response);
+    }
     if (response && response.status !== 'failed') {
       state = previous.data;
       resumed = true;
@@ -117,7 +122,10 @@ export async function runBackgroundResponse(
       }
       await ctx.sleep(nextDelay());
       current = await deps.openai.responses
-        .retrieve(state.responseId, {}, { signal: ctx.cancellationSignal, maxRetries: 2 })
+        .retrieve(state.responseId, include.length ? { include } : {}, {
+          signal: ctx.cancellationSignal,
+          maxRetries: 2,
+        })
         .catch(fail);
       state = { ...state, polls: state.polls + 1 };
       ctx.heartbeat(state);
@@ -129,6 +137,7 @@ export async function runBackgroundResponse(
 
   const finishedAtMs = Date.now();
   if (current.status === 'failed') {
+    if (!isTransientResponseError(current.error?.code)) throw failedPermanently(request.step, current);
     throw ApplicationFailure.retryable(
       `${request.step}: response ${current.id} failed at the provider ` +
         `(${current.error?.code ?? 'unknown'}: ${current.error?.message ?? 'no message'})`,
@@ -151,9 +160,26 @@ export async function runBackgroundResponse(
   };
 }
 
-async function retrieveOrUndefined(openai: OpenAI, id: string, ctx: Context): Promise<Response | undefined> {
+/** A failed response whose error a fresh response would meet again: fail the step now, as the provider said. */
+function failedPermanently(step: string, response: Response): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(
+    `${step}: response ${response.id} failed at the provider with ${response.error?.code}: ` +
+      `${response.error?.message ?? 'no message'}. A new response would fail the same way, so it is not retried.`,
+    FailureType.responseFailedPermanently,
+  );
+}
+
+async function retrieveOrUndefined(
+  openai: OpenAI,
+  id: string,
+  include: OpenAI.Responses.ResponseIncludable[],
+  ctx: Context,
+): Promise<Response | undefined> {
   try {
-    return await openai.responses.retrieve(id, {}, { signal: ctx.cancellationSignal, maxRetries: 2 });
+    return await openai.responses.retrieve(id, include.length ? { include } : {}, {
+      signal: ctx.cancellationSignal,
+      maxRetries: 2,
+    });
   } catch (error) {
     // Deleted or expired at the provider: nothing left to resume, so the step starts afresh.
     if (error instanceof NotFoundError) return undefined;

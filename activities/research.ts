@@ -1,7 +1,17 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { zodTextFormat } from 'openai/helpers/zod';
 import { z } from 'zod';
 import { clip, factsFromAnswer, mergeFinding, sourcesFromAnswer, stripCitations } from '../src/findings';
+import {
+  capabilitiesOf,
+  DEFAULT_MODEL_CAPABILITIES,
+  effortFor,
+  effortProblem,
+  toolsProblem,
+  type ModelCapabilities,
+  type ToolKind,
+} from '../src/openai/models';
 import { costOfUsage, type PriceTable } from '../src/pricing';
 import { gapsPrompt } from '../src/prompts/gaps';
 import { planPrompt, planRepairPrompt } from '../src/prompts/plan';
@@ -47,33 +57,72 @@ export interface ResearchDeps extends BackgroundResponseDeps {
   simulated: boolean;
   /** The private sources this worker is configured with. */
   sources: SourceRegistry;
+  /** What each model accepts (src/openai/models.ts, DEEP_RESEARCH_MODELS_FILE); the built-in table when absent. */
+  modelCapabilities?: ModelCapabilities;
 }
 
 interface ModelChoice {
   model?: string;
   reasoningEffort?: ReasoningEffort;
+  /** Bounds on one step's spending (visible plus reasoning tokens; built-in tool calls): `npm run smoke:openai`. */
+  maxOutputTokens?: number;
+  maxToolCalls?: number;
 }
 
+function invalidInput(problems: string[]): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(
+    `Invalid research input: ${problems.join('; ')}`,
+    'InvalidResearchInput',
+  );
+}
+
+/** The setting that chose a role's model, so an error can say what to change. */
+function modelSettingOf(role: ResearchRole, chosen: boolean): string {
+  return chosen
+    ? `models.${role} in the research input`
+    : `DEEP_RESEARCH_${role.toUpperCase()}_MODEL on the worker (or models.${role} in the research input)`;
+}
+
+function toolKinds(tools: BackgroundRequest['tools']): ToolKind[] {
+  return [...new Set((tools ?? []).map((t) => t.type))];
+}
+
+/**
+ * One step's request, with the model and effort settled: the run's effort when it chose one (checked
+ * against the model: an impossible one is InvalidResearchInput before anything is spent), else the
+ * step's preferred effort moved to the nearest one the model takes (none for a non-reasoning model).
+ */
 async function runStep(
   deps: ResearchDeps,
   role: ResearchRole,
   choice: ModelChoice,
-  request: Omit<BackgroundRequest, 'model' | 'modelSetting'>,
+  request: Omit<BackgroundRequest, 'model' | 'modelSetting' | 'reasoningEffort'> & {
+    preferredEffort: ReasoningEffort;
+  },
 ): Promise<{ answer: BackgroundResult; step: StepOutcome }> {
   const model = choice.model ?? deps.models[role];
-  const modelSetting = choice.model
-    ? `models.${role} in the research input`
-    : `DEEP_RESEARCH_${role.toUpperCase()}_MODEL on the worker (or models.${role} in the research input)`;
+  const modelSetting = modelSettingOf(role, choice.model !== undefined);
+  const capability = capabilitiesOf(deps.modelCapabilities ?? DEFAULT_MODEL_CAPABILITIES, model);
+  const tools = toolKinds(request.tools);
+  const problems = [
+    choice.reasoningEffort ? effortProblem(model, capability, choice.reasoningEffort, tools) : undefined,
+    toolsProblem(model, capability, tools),
+  ].flatMap((p) =>
+    p ? [`${choice.reasoningEffort && p.includes('effort') ? 'reasoningEffort' : modelSetting}: ${p}`] : [],
+  );
+  if (problems.length) throw invalidInput(problems);
+  const reasoningEffort = choice.reasoningEffort ?? effortFor(capability, request.preferredEffort, tools);
+  const { preferredEffort: _preferred, ...rest } = request;
   const workflow = Context.current().info.workflowExecution;
   const answer = await runBackgroundResponse(deps, {
-    ...request,
+    ...rest,
     model,
     modelSetting,
     // Lets a provider's dashboard and logs be matched with the Temporal run (no secrets here).
     metadata: { temporal_workflow_id: (workflow?.workflowId ?? '').slice(0, 512), research_role: role },
-    ...(choice.reasoningEffort && !request.reasoningEffort
-      ? { reasoningEffort: choice.reasoningEffort }
-      : {}),
+    ...(reasoningEffort ? { reasoningEffort } : {}),
+    ...(choice.maxOutputTokens ? { maxOutputTokens: choice.maxOutputTokens } : {}),
+    ...(choice.maxToolCalls && rest.tools?.length ? { maxToolCalls: choice.maxToolCalls } : {}),
   });
   const cost = costOfUsage(deps.prices, model, answer.usage);
   return {
@@ -104,15 +153,38 @@ function parseStructured<T>(schema: z.ZodType<T>, answer: BackgroundResult): { v
   return parsed.success ? { value: parsed.data } : { invalid: describeIssues(parsed.error) };
 }
 
-function jsonSchema(name: string, schema: z.ZodType): { name: string; schema: Record<string, unknown> } {
-  return { name, schema: z.toJSONSchema(schema, { target: 'draft-7' }) as Record<string, unknown> };
+/**
+ * A strict structured-output format built by openai-node's own converter, which throws for what strict
+ * mode refuses (optional fields without nullable, allOf that cannot be merged, a non-object root) and
+ * turns discriminated unions into anyOf. Built once when this module loads: an unsupported schema stops
+ * the worker at start instead of becoming a 400 in production.
+ */
+export function structuredFormat(
+  name: string,
+  schema: z.ZodType,
+): { name: string; schema: Record<string, unknown> } {
+  const format = zodTextFormat(schema, name);
+  return { name: format.name, schema: format.schema };
 }
 
+export const PLAN_FORMAT = structuredFormat('research_plan', researchPlanSchema);
+export const GAPS_FORMAT = structuredFormat('research_gaps', gapAnalysisSchema);
+
 // ---- plan ------------------------------------------------------------------------------------------
+
+/** What the run asks of every role, checked against the models before the first paid step. */
+export interface RunModelsInput {
+  models?: Partial<Record<ResearchRole, string>>;
+  sources: string[];
+  depth: number;
+  mode?: 'standard' | 'hybrid';
+}
 
 export interface PlanInput extends ModelChoice {
   question: string;
   maxQuestions: number;
+  /** Set by the workflow on the first plan: every role's model and effort are checked before it is paid for. */
+  run?: RunModelsInput;
   /** Set when the previous plan did not validate: the planner is asked to repair it. */
   repair?: { responseId: string; problem: string };
 }
@@ -123,15 +195,62 @@ export interface PlanOutput {
   step: StepOutcome;
 }
 
+/**
+ * Every problem the run's models, effort and tools would meet at the provider, one per field, e.g.
+ * `reasoningEffort: "minimal" is not supported with model "gpt-5.2"; …`. Each role is checked with the
+ * tools of each of its steps: the researcher searches (web and/or private tools; both in one request,
+ * or one after the other in hybrid mode) and, with depth > 0, asks for gaps without tools.
+ */
+export function runModelProblems(
+  deps: Pick<ResearchDeps, 'models' | 'modelCapabilities'>,
+  run: RunModelsInput,
+  reasoningEffort: ReasoningEffort | undefined,
+): string[] {
+  const web = run.sources.includes(WEB_SOURCE);
+  const privateTools = run.sources.some((s) => s !== WEB_SOURCE);
+  const searchSteps: ToolKind[][] =
+    run.mode === 'hybrid'
+      ? [['web_search'], ['function']]
+      : [[...(web ? (['web_search'] as const) : []), ...(privateTools ? (['function'] as const) : [])]];
+  const stepsOf: Record<ResearchRole, Array<{ name: string; tools: ToolKind[] }>> = {
+    planner: [{ name: 'the plan', tools: [] }],
+    researcher: [
+      ...searchSteps.map((tools) => ({ name: 'the search', tools })),
+      ...(run.depth > 0 ? [{ name: 'the follow-up (depth > 0)', tools: [] }] : []),
+    ],
+    writer: [{ name: 'the report', tools: [] }],
+  };
+  const problems = new Set<string>();
+  for (const role of ['planner', 'researcher', 'writer'] as const) {
+    const chosen = run.models?.[role];
+    const model = chosen ?? deps.models[role];
+    const setting = chosen
+      ? `models.${role}`
+      : `DEEP_RESEARCH_${role.toUpperCase()}_MODEL (or models.${role})`;
+    const capability = capabilitiesOf(deps.modelCapabilities ?? DEFAULT_MODEL_CAPABILITIES, model);
+    for (const step of stepsOf[role]) {
+      const tools = toolsProblem(model, capability, step.tools);
+      if (tools) problems.add(`${setting}: ${tools.replace('this step', step.name)}`);
+      const effort = reasoningEffort && effortProblem(model, capability, reasoningEffort, step.tools);
+      if (effort) problems.add(`reasoningEffort: ${effort} (${setting})`);
+    }
+  }
+  return [...problems];
+}
+
 export async function planResearch(deps: ResearchDeps, input: PlanInput): Promise<PlanOutput> {
+  if (input.run) {
+    const problems = runModelProblems(deps, input.run, input.reasoningEffort);
+    if (problems.length) throw invalidInput(problems);
+  }
   const prompt = planPrompt(input.question, input.maxQuestions);
   const { answer, step } = await runStep(deps, 'planner', input, {
     step: input.repair ? 'plan (repair)' : 'plan',
     instructions: prompt.instructions,
     input: input.repair ? planRepairPrompt(input.repair.problem, input.maxQuestions) : prompt.input,
     ...(input.repair ? { previousResponseId: input.repair.responseId } : {}),
-    reasoningEffort: input.reasoningEffort ?? 'high',
-    outputSchema: jsonSchema('research_plan', researchPlanSchema),
+    preferredEffort: 'high',
+    outputSchema: PLAN_FORMAT,
   });
   const { value, invalid } = parseStructured(researchPlanSchema, answer);
   if (!value) return { invalid: invalid ?? 'no plan', step };
@@ -283,7 +402,7 @@ export async function searchWeb(deps: ResearchDeps, input: SearchInput): Promise
       : prompt.input,
     ...(input.continuation ? { previousResponseId: input.continuation.previousResponseId } : {}),
     ...(tools.length ? { tools } : {}),
-    reasoningEffort: input.reasoningEffort ?? 'medium',
+    preferredEffort: 'medium',
   });
   const round = {
     summary: stripCitations(answer) || (answer.refusal ? `No answer: ${answer.refusal}` : ''),
@@ -322,8 +441,8 @@ export async function findGaps(deps: ResearchDeps, input: GapsInput): Promise<Ga
     step: 'follow-up',
     instructions: prompt.instructions,
     input: prompt.input,
-    reasoningEffort: input.reasoningEffort ?? 'low',
-    outputSchema: jsonSchema('research_gaps', gapAnalysisSchema),
+    preferredEffort: 'low',
+    outputSchema: GAPS_FORMAT,
   });
   const { value, invalid } = parseStructured(gapAnalysisSchema, answer);
   return value ? { analysis: value, step } : { invalid: invalid ?? 'no analysis', step };
@@ -401,7 +520,7 @@ export async function writeReport(deps: ResearchDeps, input: ReportInput): Promi
     step: 'synthesize',
     instructions: prompt.instructions,
     input: prompt.input,
-    reasoningEffort: input.reasoningEffort ?? 'high',
+    preferredEffort: 'high',
   });
   // A refusal or an empty answer still yields a report: the findings themselves, cited.
   const body = answer.outputText.trim()

@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import {
+  DEFAULT_MODEL_CAPABILITIES,
+  mergeModelCapabilities,
+  modelCapabilitiesFileSchema,
+  type ModelCapabilities,
+} from './openai/models';
 import { DEFAULT_PRICES, mergePrices, type PriceOverride, type PriceTable } from './pricing';
 import type { ResearchRole } from './schemas/research';
 import { projectRoot } from './temporal/tools-dir';
@@ -11,7 +17,13 @@ import { loadSourcesFile, SourcesConfigError, type SourcesFile } from './tools/c
  * themselves, so every error names the variable to fix.
  */
 
-export const DEFAULT_MODEL = 'gpt-5.2';
+/**
+ * Models used when a research input does not choose one. The planner and the writer make one call each
+ * per run, and their quality shapes the whole report: the flagship gpt-5.5. The researcher makes most of
+ * the calls and reads most of the tokens (every search round): gpt-5.4, half the price. Not gpt-5 / o3
+ * (shut down 2026-12-11) nor the deep-research models (shut down 2026-07-23).
+ */
+export const DEFAULT_MODELS = { planner: 'gpt-5.5', researcher: 'gpt-5.4', writer: 'gpt-5.5' } as const;
 
 const intFromEnv = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
 
@@ -49,14 +61,16 @@ const envSchema = z.object({
   DEEP_RESEARCH_POLL_FACTOR: z.coerce.number().min(1).max(4).default(1.4),
   /** A response still queued after this long is cancelled and the attempt retried with a fresh one. */
   DEEP_RESEARCH_QUEUED_DEADLINE_MS: intFromEnv(10 * 60_000, 100),
-  /** Models used when a research input does not choose one (the seed uses gpt-5.2). */
-  DEEP_RESEARCH_PLANNER_MODEL: z.string().min(1).default(DEFAULT_MODEL),
-  DEEP_RESEARCH_RESEARCHER_MODEL: z.string().min(1).default(DEFAULT_MODEL),
-  DEEP_RESEARCH_WRITER_MODEL: z.string().min(1).default(DEFAULT_MODEL),
+  /** Models used when a research input does not choose one. */
+  DEEP_RESEARCH_PLANNER_MODEL: z.string().min(1).default(DEFAULT_MODELS.planner),
+  DEEP_RESEARCH_RESEARCHER_MODEL: z.string().min(1).default(DEFAULT_MODELS.researcher),
+  DEEP_RESEARCH_WRITER_MODEL: z.string().min(1).default(DEFAULT_MODELS.writer),
   /** Private sources a run may name (default: deep-research.sources.json in the project, the examples). */
   DEEP_RESEARCH_SOURCES_FILE: z.string().min(1).optional(),
   /** A JSON price table merged over the built-in one (src/pricing.ts), for new models or new prices. */
   DEEP_RESEARCH_PRICES_FILE: z.string().min(1).optional(),
+  /** A JSON table of model capabilities merged over the built-in one (src/openai/models.ts). */
+  DEEP_RESEARCH_MODELS_FILE: z.string().min(1).optional(),
 });
 
 export interface OpenAISettings {
@@ -90,6 +104,8 @@ export interface WorkerSettings {
   stickyTimeoutMs: number;
   models: Record<ResearchRole, string>;
   prices: PriceTable;
+  /** What each model accepts (efforts, tools), checked when a run starts. */
+  modelCapabilities?: ModelCapabilities;
   sources: SourcesFile;
 }
 
@@ -167,6 +183,9 @@ export function loadWorkerSettings(env: NodeJS.ProcessEnv = process.env): Worker
       writer: e.DEEP_RESEARCH_WRITER_MODEL,
     },
     prices: e.DEEP_RESEARCH_PRICES_FILE ? loadPrices(e.DEEP_RESEARCH_PRICES_FILE) : DEFAULT_PRICES,
+    modelCapabilities: e.DEEP_RESEARCH_MODELS_FILE
+      ? loadModelCapabilities(e.DEEP_RESEARCH_MODELS_FILE)
+      : DEFAULT_MODEL_CAPABILITIES,
     sources: loadSources(e.DEEP_RESEARCH_SOURCES_FILE),
   };
 }
@@ -194,4 +213,27 @@ function loadPrices(file: string): PriceTable {
   } catch (error) {
     throw new ConfigError(`DEEP_RESEARCH_PRICES_FILE (${file}): ${(error as Error).message}`);
   }
+}
+
+/** DEEP_RESEARCH_MODELS_FILE: `{"models":{"<id>":{"efforts":[…],"toolsRefusedAt":{…},"requiresOneOfTools":[…]}}}`. */
+export function loadModelCapabilities(file: string): ModelCapabilities {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(
+      `DEEP_RESEARCH_MODELS_FILE: cannot read ${file} as JSON: ${(error as Error).message}`,
+    );
+  }
+  const parsed = modelCapabilitiesFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const where = issue.path.map(String).join('.');
+      return where ? `${where}: ${issue.message}` : issue.message;
+    });
+    throw new ConfigError(
+      `DEEP_RESEARCH_MODELS_FILE (${file}): invalid model table:\n- ${problems.join('\n- ')}`,
+    );
+  }
+  return mergeModelCapabilities(DEFAULT_MODEL_CAPABILITIES, parsed.data.models);
 }

@@ -34,10 +34,95 @@ export function stripCitations(answer: Pick<BackgroundResult, 'outputText' | 'ci
     .trim();
 }
 
+/**
+ * Abbreviations a full stop does not end a sentence after (lower-cased, without their final dot).
+ * Single letters cover initials and "U.S."/"e.g." style chains (each letter is checked on its own).
+ */
+const ABBREVIATIONS = new Set([
+  'e.g',
+  'i.e',
+  'etc',
+  'vs',
+  'cf',
+  'al',
+  'approx',
+  'ca',
+  'no',
+  'nos',
+  'vol',
+  'pp',
+  'p',
+  'fig',
+  'figs',
+  'eq',
+  'ed',
+  'eds',
+  'mr',
+  'mrs',
+  'ms',
+  'dr',
+  'prof',
+  'sr',
+  'jr',
+  'st',
+  'mt',
+  'inc',
+  'ltd',
+  'co',
+  'corp',
+  'dept',
+  'est',
+  'govt',
+  'jan',
+  'feb',
+  'mar',
+  'apr',
+  'jun',
+  'jul',
+  'aug',
+  'sep',
+  'sept',
+  'oct',
+  'nov',
+  'dec',
+  'u.s',
+  'u.k',
+  'u.n',
+  'e.u',
+  'a.m',
+  'p.m',
+  'ph.d',
+  'op',
+  'resp',
+  'sec',
+  'art',
+  'ch',
+]);
+
+/**
+ * True when the full stop at `dot` (followed by white space) ends a sentence rather than an abbreviation
+ * or an initial. Decimals (3.5) and the dots inside URLs are never followed by white space.
+ */
+function endsSentence(text: string, dot: number): boolean {
+  if (text[dot] !== '.') return true;
+  // The word the dot closes: back to the last space or opening bracket.
+  let start = dot;
+  while (start > 0 && !/[\s([{"'“‘]/.test(text[start - 1]!)) start--;
+  const word = text.slice(start, dot).toLowerCase();
+  if (!word) return true;
+  if (ABBREVIATIONS.has(word)) return false;
+  // Initials and dotted abbreviations: "U.S.", "J.", "e.g." ("a.b.c" with single letters between dots).
+  if (/^([a-z]\.)*[a-z]$/.test(word)) return false;
+  return true;
+}
+
 /** Where the last sentence of `text` starts: after the last sentence end or line break. */
 function lastSentenceStart(text: string): number {
   let start = 0;
-  for (const m of text.matchAll(/[.!?]\s+|\n/g)) start = m.index + m[0].length;
+  // A full stop followed by white space: a decimal (3.5) or a URL's dots never are.
+  for (const m of text.matchAll(/[.!?](?=\s)\s*|\n/g)) {
+    if (m[0] === '\n' || endsSentence(text, m.index)) start = m.index + m[0].length;
+  }
   return start;
 }
 
@@ -52,7 +137,12 @@ export function factsFromAnswer(answer: Pick<BackgroundResult, 'outputText' | 'c
   for (const citation of [...answer.citations].sort((a, b) => a.startIndex - b.startIndex)) {
     if (citation.startIndex >= cursor) plain += text.slice(cursor, citation.startIndex);
     cursor = Math.max(cursor, citation.endIndex);
-    const body = plain.trimEnd().replace(/[.!?]$/, '');
+    // The citation's own full stop is cut, unless it closes an abbreviation ("… in the U.S.").
+    const trimmed = plain.trimEnd();
+    const body =
+      /[!?]$/.test(trimmed) || (trimmed.endsWith('.') && endsSentence(trimmed, trimmed.length - 1))
+        ? trimmed.slice(0, -1)
+        : trimmed;
     const sentence = body
       .slice(lastSentenceStart(body))
       .replace(/^[-*\s]+/, '')
@@ -62,9 +152,10 @@ export function factsFromAnswer(answer: Pick<BackgroundResult, 'outputText' | 'c
     urls.add(normalizeUrl(citation.url));
     facts.set(sentence, urls);
   }
-  return [...facts]
-    .slice(0, MAX_FACTS)
-    .map(([factText, urls]) => ({ text: `${factText}.`, urls: [...urls] }));
+  return [...facts].slice(0, MAX_FACTS).map(([factText, urls]) => ({
+    text: /[.!?]$/.test(factText) ? factText : `${factText}.`,
+    urls: [...urls],
+  }));
 }
 
 /**
@@ -78,7 +169,9 @@ export function sourcesFromAnswer(answer: Pick<BackgroundResult, 'citations' | '
     if (!byUrl.has(url)) byUrl.set(url, { url, title: c.title || hostname(url) });
   }
   for (const search of answer.webSearches) {
-    for (const raw of search.sources) {
+    // Only pages: a source without a url (a search result from an API such as "oai-weather") cannot be cited.
+    for (const raw of search.sources ?? []) {
+      if (typeof raw !== 'string' || !raw.trim()) continue;
       const url = normalizeUrl(raw);
       if (!byUrl.has(url)) byUrl.set(url, { url, title: hostname(url) });
     }

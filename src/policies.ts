@@ -19,6 +19,8 @@ export const FailureType = {
   serverError: 'OpenAIServerError',
   connection: 'OpenAIConnectionError',
   responseFailed: 'ResponseFailed',
+  /** A `failed` response whose error code fails the same way every time (e.g. invalid_prompt). */
+  responseFailedPermanently: 'ResponseFailedPermanently',
   responseStuckQueued: 'ResponseStuckQueued',
   responseCancelledElsewhere: 'ResponseCancelledElsewhere',
   invalidActivityInput: 'InvalidActivityInput',
@@ -32,7 +34,39 @@ export const NON_RETRYABLE_FAILURE_TYPES: string[] = [
   FailureType.quotaExceeded,
   FailureType.responseCancelledElsewhere,
   FailureType.invalidActivityInput,
+  FailureType.responseFailedPermanently,
 ];
+
+/**
+ * Error codes of a `failed` response (the spec's ResponseErrorCode) that a fresh response would meet
+ * again: the prompt, a policy or an input image is the problem, so the step fails at once with the
+ * provider's message instead of paying for up to 8 more responses. The others in the spec
+ * (server_error, rate_limit_exceeded, vector_store_timeout) are transient, and so is a code the spec
+ * does not list: those are retried with a fresh response.
+ */
+export const NON_TRANSIENT_RESPONSE_ERROR_CODES: readonly string[] = [
+  'invalid_prompt',
+  'data_residency_mismatch',
+  'bio_policy',
+  'invalid_image',
+  'invalid_image_format',
+  'invalid_base64_image',
+  'invalid_image_url',
+  'image_too_large',
+  'image_too_small',
+  'image_parse_error',
+  'image_content_policy_violation',
+  'invalid_image_mode',
+  'image_file_too_large',
+  'unsupported_image_media_type',
+  'empty_image_file',
+  'failed_to_download_image',
+  'image_file_not_found',
+];
+
+export function isTransientResponseError(code: string | null | undefined): boolean {
+  return !code || !NON_TRANSIENT_RESPONSE_ERROR_CODES.includes(code);
+}
 
 export interface BackgroundResponsePolicy {
   /** Time without a heartbeat after which the attempt is presumed dead and retried (resuming its response). */

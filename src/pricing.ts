@@ -49,18 +49,34 @@ export const priceOverrideSchema = priceTableSchema.partial();
 export type PriceOverride = z.input<typeof priceOverrideSchema>;
 type ParsedPriceOverride = z.infer<typeof priceOverrideSchema>;
 
+/**
+ * OpenAI's public list prices (standard tier, context under 270K tokens), read on `asOf`. The gpt-5.4 /
+ * gpt-5.5 families are the current ones; older models stay so runs on them (and their histories) are
+ * still priced. Pro models have no cached-input discount.
+ */
 export const DEFAULT_PRICES: PriceTable = {
-  asOf: '2026-11-01',
+  asOf: '2026-12-02',
   models: {
+    'gpt-5.5': { input: 5.0, cachedInput: 0.5, output: 30.0 },
+    'gpt-5.5-pro': { input: 30.0, cachedInput: 30.0, output: 180.0 },
+    'gpt-5.4': { input: 2.5, cachedInput: 0.25, output: 15.0 },
+    'gpt-5.4-mini': { input: 0.75, cachedInput: 0.075, output: 4.5 },
+    'gpt-5.4-nano': { input: 0.2, cachedInput: 0.02, output: 1.25 },
+    'gpt-5.4-pro': { input: 30.0, cachedInput: 30.0, output: 180.0 },
     'gpt-5.2': { input: 1.75, cachedInput: 0.175, output: 14.0 },
+    'gpt-5.2-pro': { input: 21.0, cachedInput: 21.0, output: 168.0 },
     'gpt-5.1': { input: 1.25, cachedInput: 0.125, output: 10.0 },
     'gpt-5': { input: 1.25, cachedInput: 0.125, output: 10.0 },
     'gpt-5-mini': { input: 0.25, cachedInput: 0.025, output: 2.0 },
     'gpt-5-nano': { input: 0.05, cachedInput: 0.005, output: 0.4 },
+    'gpt-5-pro': { input: 15.0, cachedInput: 15.0, output: 120.0 },
     o3: { input: 2.0, cachedInput: 0.5, output: 8.0 },
     'o4-mini': { input: 1.1, cachedInput: 0.275, output: 4.4 },
     'gpt-4.1': { input: 2.0, cachedInput: 0.5, output: 8.0 },
     'gpt-4.1-mini': { input: 0.4, cachedInput: 0.1, output: 1.6 },
+    'gpt-4.1-nano': { input: 0.1, cachedInput: 0.025, output: 0.4 },
+    'gpt-4o': { input: 2.5, cachedInput: 1.25, output: 10.0 },
+    'gpt-4o-mini': { input: 0.15, cachedInput: 0.075, output: 0.6 },
     'o4-mini-deep-research': { input: 2.0, cachedInput: 0.5, output: 8.0 },
     'o3-deep-research': { input: 10.0, cachedInput: 2.5, output: 40.0 },
   },

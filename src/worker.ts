@@ -39,6 +39,7 @@ export async function createWorker(
     poll: settings.poll,
     models: settings.models,
     prices: settings.prices,
+    modelCapabilities: settings.modelCapabilities,
     simulated,
     sources: new SourceRegistry(settings.sources, process.env, options.sourceTypes),
   });

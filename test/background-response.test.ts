@@ -1,4 +1,5 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
 import { ActivityCancellationDetails, ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import OpenAI from 'openai';
 import { z } from 'zod';
@@ -6,6 +7,7 @@ import { runBackgroundResponse, type BackgroundResponseDeps } from '../activitie
 import type { PollSettings } from '../src/config';
 import type { BackgroundRequest, BackgroundResult } from '../src/schemas/background-response';
 import { startSimulator, type RunningSimulator } from '../src/simulator';
+import { startReplayServer, type ReplayExchange } from './helpers/replay-server';
 
 /**
  * The background-response activity in an activity context (MockActivityEnvironment) against the real
@@ -236,5 +238,148 @@ describe('failures are classified', () => {
     const { error } = await run({ ...request(), model: '' });
     const failure = expectFailure(error, 'InvalidActivityInput', false);
     expect(failure.message).toContain('model');
+  });
+});
+
+describe('what real responses do that the simulator does not (scripted over HTTP)', () => {
+  const quiet = new DefaultLogger('ERROR');
+  const response = (status: string, extra: Record<string, unknown> = {}) => ({
+    id: 'resp_scripted',
+    object: 'response',
+    created_at: 1_764_000_000,
+    status,
+    background: true,
+    model: 'gpt-5.4',
+    output: [],
+    error: null,
+    incomplete_details: null,
+    usage: null,
+    ...extra,
+  });
+
+  async function scripted(exchanges: ReplayExchange[], req: BackgroundRequest, info = {}) {
+    const server = await startReplayServer(exchanges);
+    try {
+      const env = new MockActivityEnvironment(info, { logger: quiet });
+      const openai = new OpenAI({ apiKey: 'k', baseURL: server.baseURL, maxRetries: 0, timeout: 2_000 });
+      const running = env.run(runBackgroundResponse, { openai, poll }, req) as Promise<BackgroundResult>;
+      const outcome = await running.then(
+        (result) => ({ result, error: undefined }),
+        (error: unknown) => ({ result: undefined, error }),
+      );
+      return { ...outcome, received: server.received };
+    } finally {
+      await server.close();
+    }
+  }
+  const create = (body: unknown, status = 200): ReplayExchange => ({
+    method: 'POST',
+    path: '/v1/responses',
+    status,
+    body,
+  });
+  const poll1 = (body: unknown): ReplayExchange => ({
+    method: 'GET',
+    path: '/v1/responses/resp_scripted',
+    status: 200,
+    body,
+  });
+
+  test.each(['invalid_prompt', 'bio_policy', 'image_content_policy_violation'])(
+    'a response failed with %s fails at once, not retried, with the provider message',
+    async (code) => {
+      const failed = response('failed', {
+        error: { code, message: 'Invalid prompt: flagged as potentially violating our usage policy.' },
+      });
+      const { error } = await scripted([create(response('queued')), poll1(failed)], request());
+      const failure = expectFailure(error, 'ResponseFailedPermanently', false);
+      expect(failure.message).toContain(code);
+      expect(failure.message).toContain('flagged as potentially violating our usage policy');
+    },
+  );
+
+  test.each(['server_error', 'rate_limit_exceeded', 'vector_store_timeout'])(
+    'a response failed with %s stays retryable',
+    async (code) => {
+      const failed = response('failed', { error: { code, message: 'try again' } });
+      const { error } = await scripted([create(response('queued')), poll1(failed)], request());
+      expectFailure(error, 'ResponseFailed', true);
+    },
+  );
+
+  test('a retry that finds its response failed with a non-transient code fails at once instead of paying again', async () => {
+    const failed = response('failed', { error: { code: 'invalid_prompt', message: 'flagged' } });
+    const { error, received } = await scripted([poll1(failed)], request(), {
+      attempt: 2,
+      heartbeatDetails: { responseId: 'resp_scripted', createdAtMs: Date.now(), polls: 3 },
+    });
+    expectFailure(error, 'ResponseFailedPermanently', false);
+    expect(received.filter((r) => r.method === 'POST')).toHaveLength(0);
+  });
+
+  test('polls and a resumed attempt ask for the include the create asked for', async () => {
+    const done = response('completed', { output: [] });
+    const search = request({ tools: [{ type: 'web_search' }] });
+    const { result, received } = await scripted(
+      [create(response('queued')), poll1(response('in_progress')), poll1(done)],
+      search,
+    );
+    expect(result!.status).toBe('completed');
+    expect((received[0]!.body as { include: string[] }).include).toEqual(['web_search_call.action.sources']);
+    const gets = received.filter((r) => r.method === 'GET');
+    expect(gets).toHaveLength(2);
+    for (const get of gets)
+      expect(new URL(get.url, 'http://x').searchParams.getAll('include[]')).toEqual([
+        'web_search_call.action.sources',
+      ]);
+
+    const resumed = await scripted([poll1(done)], search, {
+      attempt: 2,
+      heartbeatDetails: { responseId: 'resp_scripted', createdAtMs: Date.now(), polls: 3 },
+    });
+    expect(resumed.result!.timings.resumed).toBe(true);
+    expect(new URL(resumed.received[0]!.url, 'http://x').searchParams.getAll('include[]')).toEqual([
+      'web_search_call.action.sources',
+    ]);
+  });
+
+  test.each([
+    [
+      400,
+      {
+        message: "The requested model 'gpt-5.2-proo' does not exist.",
+        type: 'invalid_request_error',
+        param: 'model',
+        code: 'model_not_found',
+      },
+    ],
+    [
+      404,
+      { message: 'Model not found gpt-5.2-proo', type: 'invalid_request_error', param: 'model', code: null },
+    ],
+  ])('an unknown model answered %s names the setting to change', async (status, body) => {
+    const { error } = await scripted([create({ error: body }, status)], request({ model: 'gpt-5.2-proo' }));
+    const failure = expectFailure(error, 'OpenAIModelNotFound', false);
+    expect(failure.message).toMatch(
+      /model "gpt-5\.2-proo"[\s\S]*Set models\.researcher to an available model/,
+    );
+  });
+
+  test('an unsupported effort answered 400 unsupported_value names reasoningEffort and the model setting', async () => {
+    const body = {
+      message:
+        "Unsupported value: 'none' is not supported with the 'gpt-5-pro' model. Supported values are: 'high'.",
+      type: 'invalid_request_error',
+      param: 'reasoning.effort',
+      code: 'unsupported_value',
+    };
+    const { error } = await scripted(
+      [create({ error: body }, 400)],
+      request({ model: 'gpt-5-pro', reasoningEffort: 'none' }),
+    );
+    const failure = expectFailure(error, 'OpenAIInvalidRequest', false);
+    expect(failure.message).toMatch(
+      /Supported values are: 'high'[\s\S]*reasoningEffort[\s\S]*models\.researcher/,
+    );
   });
 });

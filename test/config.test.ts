@@ -2,7 +2,7 @@ import { ConfigError, loadWorkerSettings } from '../src/config';
 
 /** Worker configuration from the environment: defaults, and errors that name the variable to fix. */
 
-test('defaults: local Temporal, the deep-research queue, OpenAI, gpt-5.2 for every role', () => {
+test('defaults: local Temporal, the deep-research queue, OpenAI, gpt-5.5 to plan and write, gpt-5.4 to research', () => {
   const settings = loadWorkerSettings({ OPENAI_API_KEY: 'sk-test' });
   expect(settings.temporal).toEqual({
     address: '127.0.0.1:7233',
@@ -10,7 +10,7 @@ test('defaults: local Temporal, the deep-research queue, OpenAI, gpt-5.2 for eve
     taskQueue: 'deep-research',
   });
   expect(settings.openai.baseURL).toBe('https://api.openai.com/v1');
-  expect(settings.models).toEqual({ planner: 'gpt-5.2', researcher: 'gpt-5.2', writer: 'gpt-5.2' });
+  expect(settings.models).toEqual({ planner: 'gpt-5.5', researcher: 'gpt-5.4', writer: 'gpt-5.5' });
   expect(settings.poll).toMatchObject({ initialMs: 500, maxMs: 5000, factor: 1.4 });
 });
 

@@ -70,3 +70,44 @@ test('merging rounds keeps findings bounded', () => {
   expect(merged.keyFacts).toHaveLength(12);
   expect(merged.sources).toHaveLength(20);
 });
+
+test('facts are whole sentences: abbreviations, initials, decimals and URLs do not end a sentence', () => {
+  const a = answer([
+    'Exports fell in 2025. Tariffs rose sharply following U.S. calls to cut imports',
+    { cite: 'https://www.reuters.com/markets/a' },
+    '. Some regulators, e.g. the FCA in the U.K., object to the plan',
+    { cite: 'https://www.ft.com/b' },
+    '. The index rose 3.5 percent, said Dr. J. Smith of example.org/report.v2 on Monday.',
+    { cite: 'https://example.org/report.v2' },
+    ' Growth was strongest in the U.S.',
+    { cite: 'https://www.bea.gov/c' },
+  ]);
+  expect(factsFromAnswer(a).map((f) => f.text)).toEqual([
+    'Tariffs rose sharply following U.S. calls to cut imports.',
+    'Some regulators, e.g. the FCA in the U.K., object to the plan.',
+    'The index rose 3.5 percent, said Dr. J. Smith of example.org/report.v2 on Monday.',
+    'Growth was strongest in the U.S.',
+  ]);
+});
+
+test('sources: a search source without a url (an API such as oai-weather) is no page and never crashes', () => {
+  const a = {
+    ...answer(['It is 15 degrees in San Francisco today.', { cite: 'https://weather.example.com/sf' }]),
+    webSearches: [
+      {
+        action: 'search' as const,
+        queries: ['weather: San Francisco, CA'],
+        sources: [],
+        namedSources: ['oai-weather'],
+      },
+      { action: 'search' as const, queries: ['query only'], sources: [] },
+      { action: 'open_page' as const, queries: [], sources: ['https://en.wikipedia.org/wiki/San_Francisco'] },
+      // What extraction produced before url-less sources were handled, still in older histories.
+      { queries: ['legacy'], sources: [undefined as unknown as string, ''] },
+    ],
+  };
+  expect(sourcesFromAnswer(a)).toEqual([
+    { url: 'https://weather.example.com/sf', title: 'weather.example.com' },
+    { url: 'https://en.wikipedia.org/wiki/San_Francisco', title: 'en.wikipedia.org' },
+  ]);
+});

@@ -22,7 +22,7 @@ const usage = (u: Partial<Usage>): Usage => ({
 
 describe('DEFAULT_PRICES', () => {
   it('is dated and valid against its own schema', () => {
-    expect(DEFAULT_PRICES.asOf).toBe('2026-11-01');
+    expect(DEFAULT_PRICES.asOf).toBe('2026-12-02');
     expect(priceTableSchema.parse(DEFAULT_PRICES)).toEqual(DEFAULT_PRICES);
   });
 
@@ -39,6 +39,20 @@ describe('DEFAULT_PRICES', () => {
     expect(DEFAULT_PRICES.models['o4-mini-deep-research']).toEqual({ input: 2, cachedInput: 0.5, output: 8 });
     expect(DEFAULT_PRICES.models['o3-deep-research']).toEqual({ input: 10, cachedInput: 2.5, output: 40 });
     expect(DEFAULT_PRICES.webSearchPerCall).toBe(0.01);
+  });
+
+  it('has the current gpt-5.4 / gpt-5.5 families and keeps the older models', () => {
+    expect(DEFAULT_PRICES.models['gpt-5.5']).toEqual({ input: 5, cachedInput: 0.5, output: 30 });
+    expect(DEFAULT_PRICES.models['gpt-5.5-pro']).toEqual({ input: 30, cachedInput: 30, output: 180 });
+    expect(DEFAULT_PRICES.models['gpt-5.4']).toEqual({ input: 2.5, cachedInput: 0.25, output: 15 });
+    expect(DEFAULT_PRICES.models['gpt-5.4-mini']).toEqual({ input: 0.75, cachedInput: 0.075, output: 4.5 });
+    expect(DEFAULT_PRICES.models['gpt-5.4-nano']).toEqual({ input: 0.2, cachedInput: 0.02, output: 1.25 });
+    expect(DEFAULT_PRICES.models['gpt-5.4-pro']).toEqual({ input: 30, cachedInput: 30, output: 180 });
+    // A dated snapshot as the API answers it costs what its model costs.
+    expect(priceFor(DEFAULT_PRICES, 'gpt-5.4-mini-2026-03-17')).toEqual(
+      DEFAULT_PRICES.models['gpt-5.4-mini'],
+    );
+    expect(priceFor(DEFAULT_PRICES, 'gpt-5.5-2026-04-23')).toEqual(DEFAULT_PRICES.models['gpt-5.5']);
   });
 });
 
@@ -95,9 +109,9 @@ describe('costOfUsage', () => {
   });
 
   it('estimates an unknown model at the highest rates in the table and says it is unpriced', () => {
-    // Highest: input 10, cached 2.5, output 40 (o3-deep-research): 0.5M x 10 + 0.5M x 2.5 + 0.1M x 40.
+    // Highest: input 30, cached 30, output 180 (the pro models): 0.5M x 30 + 0.5M x 30 + 0.1M x 180.
     const u = usage({ inputTokens: 1_000_000, cachedTokens: 500_000, outputTokens: 100_000 });
-    expect(costOfUsage(DEFAULT_PRICES, 'some-new-model', u)).toEqual({ usd: 10.25, priced: false });
+    expect(costOfUsage(DEFAULT_PRICES, 'some-new-model', u)).toEqual({ usd: 48, priced: false });
   });
 
   it('takes each highest rate separately, and costs nothing but searches with no models at all', () => {

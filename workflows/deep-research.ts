@@ -174,6 +174,13 @@ export async function deepResearch(
       question: input.question,
       maxQuestions: input.maxQuestions,
       ...choice('planner'),
+      // Every role's model and effort checked against what the models accept, before the first paid step.
+      run: {
+        ...(input.models ? { models: input.models } : {}),
+        sources: input.sources,
+        depth: input.depth,
+        mode: input.mode,
+      },
       ...(repair ? { repair } : {}),
     });
     account(result.step);

@@ -62,10 +62,11 @@ export function classifyOpenAIError(error: unknown, ctx: ErrorContext): Applicat
       FailureType.permissionDenied,
     );
   }
-  // /v1/responses answers an unknown model with 400 model_not_found (recorded), other endpoints with 404.
+  // /v1/responses answers an unknown model with 400 model_not_found ("The requested model 'x' does not
+  // exist.") or 404 with code null ("Model not found x"); other endpoints with 404 model_not_found.
   if (
-    (status === 404 && (error.code === 'model_not_found' || /model/i.test(error.message))) ||
-    (status === 400 && error.code === 'model_not_found')
+    (error.code === 'model_not_found' && status >= 400 && status < 500) ||
+    (status === 404 && (/model/i.test(error.message) || error.param === 'model'))
   ) {
     return ApplicationFailure.nonRetryable(
       `${where}: model "${ctx.model}" does not exist or this key cannot use it (${detail}). ` +
@@ -90,7 +91,17 @@ export function classifyOpenAIError(error: unknown, ctx: ErrorContext): Applicat
   }
   // 400, 404 (not a model), 422 and anything else in 4xx: the request itself is wrong; retrying won't help.
   return ApplicationFailure.nonRetryable(
-    `${where}: the provider rejected the request (${detail}${error.param ? `, parameter ${error.param}` : ''}).`,
+    `${where}: the provider rejected the request (${detail}${error.param ? `, parameter ${error.param}` : ''}).` +
+      fixFor(error.param, ctx),
     FailureType.invalidRequest,
   );
+}
+
+/** What to change when the provider refuses a parameter the run's settings chose. */
+function fixFor(param: string | null | undefined, ctx: ErrorContext): string {
+  if (param?.startsWith('reasoning'))
+    return ` Choose a reasoningEffort model "${ctx.model}" supports, or another model with ${ctx.modelSetting}.`;
+  if (param === 'tools' || param?.startsWith('tools['))
+    return ` Model "${ctx.model}" does not take this step's tools: choose another model with ${ctx.modelSetting}.`;
+  return '';
 }

@@ -33,6 +33,17 @@ function toWireTool(tool: Tool): OpenAI.Responses.Tool {
   };
 }
 
+type Includable = OpenAI.Responses.ResponseIncludable;
+
+/**
+ * The extra output fields a request asks for. The create and every poll ask for the same: GET
+ * /responses/{id} has its own `include`, and a poll without it can come back without search sources.
+ */
+export function includeFor(request: Pick<ParsedBackgroundRequest, 'tools'>): Includable[] {
+  // The URLs a search consulted are only returned when asked for; findings cite from them.
+  return request.tools?.some((t) => t.type === 'web_search') ? ['web_search_call.action.sources'] : [];
+}
+
 export function toCreateParams(request: ParsedBackgroundRequest): CreateParams {
   const input: CreateParams['input'] =
     typeof request.input === 'string'
@@ -43,7 +54,7 @@ export function toCreateParams(request: ParsedBackgroundRequest): CreateParams {
             : { type: 'function_call_output' as const, call_id: item.callId, output: item.output },
         );
   const tools = request.tools?.map(toWireTool);
-  const searches = request.tools?.some((t) => t.type === 'web_search') ?? false;
+  const include = includeFor(request);
   return {
     model: request.model,
     input,
@@ -53,8 +64,7 @@ export function toCreateParams(request: ParsedBackgroundRequest): CreateParams {
     ...(request.instructions ? { instructions: request.instructions } : {}),
     ...(request.reasoningEffort ? { reasoning: { effort: request.reasoningEffort } } : {}),
     ...(tools?.length ? { tools } : {}),
-    // The URLs a search consulted are only returned when asked for; findings cite from them.
-    ...(searches ? { include: ['web_search_call.action.sources' as const] } : {}),
+    ...(include.length ? { include } : {}),
     ...(request.outputSchema
       ? {
           text: {
@@ -93,6 +103,49 @@ export function extractUsage(response: Response): Usage {
   };
 }
 
+type WebSearch = BackgroundResult['webSearches'][number];
+
+/**
+ * One web_search_call as queries and the pages it consulted. Real searches list sources without a url
+ * (`{"type":"api","name":"oai-weather"}`: kept by name, never as a page), open pages (`open_page` with a
+ * url), search in a page (`find_in_page`), or give a query and no sources at all; older answers have
+ * `query` only, newer ones `queries` too.
+ */
+function webSearchOf(item: OpenAI.Responses.ResponseFunctionWebSearch): WebSearch | undefined {
+  const action = item.action as unknown as Record<string, unknown> | undefined;
+  if (!action || typeof action !== 'object') return undefined;
+  const text = (value: unknown) => (typeof value === 'string' && value.trim() ? value : undefined);
+  const url = text(action.url);
+  switch (action.type) {
+    case 'search': {
+      const listed = Array.isArray(action.queries)
+        ? action.queries.map(text).filter((q) => q !== undefined)
+        : [];
+      const query = text(action.query);
+      const sources = Array.isArray(action.sources) ? (action.sources as Array<Record<string, unknown>>) : [];
+      const urls = sources.map((source) => text(source?.url)).filter((u) => u !== undefined);
+      const named = sources
+        .filter((source) => !text(source?.url))
+        .map((source) => text(source?.name) ?? text(source?.type))
+        .filter((n) => n !== undefined);
+      return {
+        action: 'search',
+        queries: listed.length ? listed : query ? [query] : [],
+        sources: urls,
+        ...(named.length ? { namedSources: named } : {}),
+      };
+    }
+    case 'open_page':
+      return { action: 'open_page', queries: [], sources: url ? [url] : [] };
+    case 'find_in_page': {
+      const pattern = text(action.pattern);
+      return { action: 'find_in_page', queries: pattern ? [pattern] : [], sources: url ? [url] : [] };
+    }
+    default:
+      return undefined;
+  }
+}
+
 type ExtractedOutput = Pick<
   BackgroundResult,
   'outputText' | 'refusal' | 'citations' | 'webSearches' | 'functionCalls' | 'parsed' | 'parseError'
@@ -128,17 +181,8 @@ export function extractOutput(response: Response, structured: boolean): Extracte
         }
       }
     } else if (item.type === 'web_search_call') {
-      const action = item.action;
-      if (action?.type === 'search') {
-        const queries = action.queries?.length ? action.queries : action.query ? [action.query] : [];
-        // A source may be `{ type: 'api', name }` with no url (recorded): nothing to cite.
-        const urls = (action.sources ?? []).flatMap((s) =>
-          typeof s.url === 'string' && s.url ? [s.url] : [],
-        );
-        webSearches.push({ queries, sources: urls });
-      } else if (action?.type === 'open_page' && action.url) {
-        webSearches.push({ queries: [], sources: [action.url] });
-      }
+      const search = webSearchOf(item);
+      if (search) webSearches.push(search);
     } else if (item.type === 'function_call') {
       functionCalls.push({ callId: item.call_id, name: item.name, arguments: item.arguments });
     }

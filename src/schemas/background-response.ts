@@ -5,7 +5,9 @@ import { z } from 'zod';
  * workflows and the background-response activity. Pure (no I/O): safe inside workflow code.
  */
 
-export const reasoningEffortSchema = z.enum(['none', 'minimal', 'low', 'medium', 'high', 'xhigh']);
+/** Every effort the spec's ReasoningEffort lists, lowest first (which ones a model takes: src/openai/models.ts). */
+export const REASONING_EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'] as const;
+export const reasoningEffortSchema = z.enum(REASONING_EFFORTS);
 export type ReasoningEffort = z.infer<typeof reasoningEffortSchema>;
 
 export const searchContextSizeSchema = z.enum(['low', 'medium', 'high']);
@@ -101,9 +103,14 @@ export const urlCitationSchema = z.strictObject({
 export type UrlCitation = z.infer<typeof urlCitationSchema>;
 
 export const webSearchSchema = z.strictObject({
+  /** What the call did: searched, opened a page, or searched within a page. Absent in older results. */
+  action: z.enum(['search', 'open_page', 'find_in_page']).optional(),
+  /** The queries (for find_in_page: the pattern). */
   queries: z.array(z.string()),
-  /** URLs the search consulted (present when the request included them). */
+  /** URLs the search consulted (present when the request included them), or the page opened. */
   sources: z.array(z.string()),
+  /** Sources without a url, by name (e.g. "oai-weather"): consulted, but not pages anyone can cite. */
+  namedSources: z.array(z.string()).optional(),
 });
 
 export const functionCallSchema = z.strictObject({
