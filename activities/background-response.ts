@@ -79,7 +79,10 @@ export async function runBackgroundResponse(
   let response: Response | undefined;
   let state: HeartbeatDetails | undefined;
   let resumed = false;
+  // Why this attempt creates a response (if it does): kept in the request's metadata with who made it.
+  let createdBecause: CreateReason = ctx.info.attempt === 1 ? 'first-attempt' : 'no-heartbeat';
 
+  if (previous.success && previous.data.abandoned) createdBecause = 'previous-stuck-queued';
   if (previous.success && !previous.data.abandoned) {
     response = await retrieveOrUndefined(deps.openai, previous.data.responseId, ctx).catch(fail);
     // A failed run is retried with a fresh response; anything else is picked up where it is.
@@ -87,14 +90,23 @@ export async function runBackgroundResponse(
       state = previous.data;
       resumed = true;
       ctx.log.info('resuming background response from the previous attempt', { responseId: response.id });
+    } else {
+      createdBecause = response ? 'previous-failed' : 'previous-not-found';
     }
   }
 
   if (!state) {
     // Never let the client retry a create: a retried POST can start a second paid run.
-    const created = await deps.openai.responses
-      .create(toCreateParams(request), { maxRetries: 0 })
-      .catch(fail);
+    const params = toCreateParams({
+      ...request,
+      metadata: attribution(
+        ctx,
+        createdBecause,
+        request.metadata,
+        previous.success ? previous.data : undefined,
+      ),
+    });
+    const created = await deps.openai.responses.create(params, { maxRetries: 0 }).catch(fail);
     response = created;
     state = { responseId: created.id, createdAtMs: Date.now(), polls: 0 };
     ctx.heartbeat(state);
@@ -149,6 +161,36 @@ export async function runBackgroundResponse(
     usage: extractUsage(current),
     timings: { createdAtMs: state.createdAtMs, finishedAtMs, polls: state.polls, resumed },
   };
+}
+
+/** Why an attempt created a response: the first attempt, or what became of the previous attempt's. */
+export type CreateReason =
+  'first-attempt' | 'no-heartbeat' | 'previous-failed' | 'previous-stuck-queued' | 'previous-not-found';
+
+/**
+ * Who made a create, in its request metadata (at most 16 pairs, keys <= 64 and values <= 512 characters):
+ * the workflow run, the activity and attempt, and why it created. The provider keeps it with the
+ * response, so every paid response can be traced to the attempt that made it.
+ */
+function attribution(
+  ctx: Context,
+  reason: CreateReason,
+  own: Record<string, string> | undefined,
+  previous: HeartbeatDetails | undefined,
+): Record<string, string> {
+  const info = ctx.info;
+  const who: Record<string, string> = {
+    temporal_workflow_id: (info.workflowExecution?.workflowId ?? '').slice(0, 512),
+    temporal_run_id: info.workflowExecution?.runId ?? '',
+    temporal_activity_id: info.activityId.slice(0, 512),
+    temporal_attempt: String(info.attempt),
+    created_because: reason,
+    ...(previous && reason !== 'no-heartbeat'
+      ? { replaces_response: previous.responseId.slice(0, 512) }
+      : {}),
+  };
+  const rest = Object.entries(own ?? {}).filter(([key]) => !(key in who));
+  return { ...who, ...Object.fromEntries(rest.slice(0, 16 - Object.keys(who).length)) };
 }
 
 async function retrieveOrUndefined(openai: OpenAI, id: string, ctx: Context): Promise<Response | undefined> {

@@ -22,6 +22,10 @@ export const FailureType = {
   responseStuckQueued: 'ResponseStuckQueued',
   responseCancelledElsewhere: 'ResponseCancelledElsewhere',
   invalidActivityInput: 'InvalidActivityInput',
+  /** A budgeted step whose allowance cannot pay for its smallest useful request: refused before creating. */
+  budgetExhausted: 'BudgetExhausted',
+  /** A run whose budget cannot pay for a plan and a report: it fails before planning. */
+  budgetTooSmall: 'BudgetTooSmall',
 } as const;
 
 export const NON_RETRYABLE_FAILURE_TYPES: string[] = [
@@ -32,6 +36,7 @@ export const NON_RETRYABLE_FAILURE_TYPES: string[] = [
   FailureType.quotaExceeded,
   FailureType.responseCancelledElsewhere,
   FailureType.invalidActivityInput,
+  FailureType.budgetExhausted,
 ];
 
 export interface BackgroundResponsePolicy {

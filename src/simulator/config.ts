@@ -201,6 +201,7 @@ const responseStatsSchema = z.object({
   formatName: z.string().optional(),
   reasoningEffort: z.string().optional(),
   deleted: z.boolean().optional(),
+  metadata: z.record(z.string(), z.string()).optional(),
 });
 export type ResponseStats = z.infer<typeof responseStatsSchema>;
 
