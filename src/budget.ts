@@ -39,10 +39,10 @@ export const STEP_LIMITS: Record<
 };
 
 /** The report's findings are cut to this many characters per question when the run has a budget. */
-export const BUDGETED_FINDING_CHARS = 4_000;
+export const BUDGETED_FINDING_CHARS = 3_000;
 /** The report prompt besides the findings: instructions, and the numbered sources of one question. */
 const REPORT_OVERHEAD_CHARS = 2_000;
-const REPORT_SOURCES_CHARS_PER_QUESTION = 2_500;
+const REPORT_SOURCES_CHARS_PER_QUESTION = 1_500;
 
 export function estimateTokens(chars: number): number {
   return Math.ceil(chars / 3);

@@ -243,9 +243,10 @@ async function research(
       depth: input.depth,
       ...(input.models ? { models: input.models } : {}),
     });
+    // A plan and a report with nothing researched in between would be money spent for nothing.
     const least = {
-      usd: estimates.planMin.usd + estimates.reportReserve.usd,
-      tokens: estimates.planMin.tokens + estimates.reportReserve.tokens,
+      usd: estimates.planMin.usd + estimates.questionMin.usd + estimates.reportReserve.usd,
+      tokens: estimates.planMin.tokens + estimates.questionMin.tokens + estimates.reportReserve.tokens,
     };
     if (!fits(least, limit)) {
       setPhase('failed');
@@ -446,7 +447,7 @@ function nonNegative(a: Allowance): Allowance {
   };
 }
 
-/** Why the budget cannot pay for a plan and a report, what it would take, and what to change. */
+/** Why the budget cannot pay for a plan, one question and a report, what it would take, and what to change. */
 function budgetTooSmall(
   limit: Allowance,
   least: { usd: number; tokens: number },
@@ -457,18 +458,19 @@ function budgetTooSmall(
   if (limit.usd !== undefined && least.usd > limit.usd) {
     const up = (x: number) => `$${(Math.ceil(x * 1000) / 1000).toFixed(3)}`;
     parts.push(
-      `budget.maxCostUsd ${limit.usd} cannot pay for a plan (at least ${up(e.planMin.usd)} with ${m.planner}) ` +
-        `and a report (at least ${up(e.reportReserve.usd)} with ${m.writer}). It takes at least ${up(least.usd)}, ` +
-        `and each question researched about ${up(e.questionMin.usd)} (${m.researcher}) to ${up(e.questionNatural.usd)} more: ` +
-        `raise budget.maxCostUsd (--max-cost) to at least ${up(least.usd + e.questionMin.usd)} to research one ` +
-        'question, or choose cheaper models',
+      `budget.maxCostUsd ${limit.usd} cannot pay for a plan (at least ${up(e.planMin.usd)} with ${m.planner}), ` +
+        `one question researched (at least ${up(e.questionMin.usd)} with ${m.researcher}) and a report ` +
+        `(at least ${up(e.reportReserve.usd)} with ${m.writer}): raise budget.maxCostUsd (--max-cost) to at ` +
+        `least ${up(least.usd)} (each further question takes ${up(e.questionMin.usd)} to ` +
+        `${up(e.questionNatural.usd)}), or choose cheaper models`,
     );
   }
   if (limit.tokens !== undefined && least.tokens > limit.tokens) {
     parts.push(
-      `budget.maxTokens ${limit.tokens} cannot pay for a plan (at least ${e.planMin.tokens} tokens) and a report ` +
-        `(at least ${e.reportReserve.tokens} tokens); each question researched takes ${e.questionMin.tokens} to ` +
-        `${e.questionNatural.tokens} more: raise budget.maxTokens to at least ${least.tokens + e.questionMin.tokens}`,
+      `budget.maxTokens ${limit.tokens} cannot pay for a plan (at least ${e.planMin.tokens} tokens), one question ` +
+        `researched (at least ${e.questionMin.tokens}) and a report (at least ${e.reportReserve.tokens}): raise ` +
+        `budget.maxTokens to at least ${least.tokens} (each further question takes ${e.questionMin.tokens} to ` +
+        `${e.questionNatural.tokens})`,
     );
   }
   return `The budget is too small to research: ${parts.join('; ')}.`;
