@@ -4,12 +4,15 @@ import { startSimulator, type RunningSimulator } from '../../src/simulator';
 import { expectCitationsResolve } from '../helpers/research';
 import { testClient } from '../helpers/temporal';
 import {
+  describeExtras,
+  extraCreates,
   inFlight,
   newTaskQueue,
   result,
   spawnWorker,
   startResearch,
   waitFor,
+  type ExtraCreate,
   type StepKind,
 } from './harness';
 
@@ -46,11 +49,10 @@ async function researchWithCrash(kill?: (sim: RunningSimulator) => Promise<void>
       second = spawnWorker(sim, taskQueue);
     }
     const research = await result(handle);
-    // A response nobody ever polled was created by an attempt that died before heartbeating its id.
-    const orphans = Object.values(sim.stats().responses)
-      .filter((r) => r.polls === 0 && killedAtMs !== undefined && r.createdAtMs <= killedAtMs)
-      .map((r) => Math.round(killedAtMs! - r.createdAtMs));
-    return { research, created: sim.stats().created, wallMs: Date.now() - started, orphans };
+    // Every create carries who made it and why: each extra one is named by its cause.
+    const extras = extraCreates(sim, killedAtMs);
+    if (extras.length) console.log(`extra creates:\n${describeExtras(extras, killedAtMs)}`);
+    return { research, created: sim.stats().created, wallMs: Date.now() - started, extras, killedAtMs };
   } finally {
     await first.kill();
     await second?.kill();
@@ -58,9 +60,19 @@ async function researchWithCrash(kill?: (sim: RunningSimulator) => Promise<void>
   }
 }
 
+/**
+ * The one documented source of extra creates: an attempt killed between the provider accepting its create
+ * and its heartbeat (with the id) reaching the server. Each extra must be that, close before the kill.
+ */
+function expectOnlyWindowOrphans(extras: ExtraCreate[], killedAtMs: number | undefined): void {
+  expect(extras.map((e) => e.cause)).toEqual(extras.map(() => 'create-to-heartbeat window'));
+  for (const e of extras) expect(killedAtMs! - e.previous.createdAtMs).toBeLessThan(250);
+}
+
 beforeAll(async () => {
   client = await testClient();
   const run = await researchWithCrash();
+  expect(run.extras).toEqual([]);
   baseline = { created: run.created, wallMs: run.wallMs };
 });
 afterAll(() => client.connection.close());
@@ -71,30 +83,38 @@ test.each<[StepKind, number]>([
   ['follow-up', 1],
   ['report', 1],
 ])('a worker killed during %s completes on a new worker with zero extra creates', async (kind, atLeast) => {
-  const { research, created } = await researchWithCrash((sim) =>
+  const { research, created, extras, killedAtMs } = await researchWithCrash((sim) =>
     waitFor(`${atLeast} ${kind} response(s) in flight`, () => inFlight(sim, kind).length >= atLeast).then(
       () => undefined,
     ),
   );
   expect(research.questions.map((q) => q.status)).toEqual(['completed', 'completed', 'completed']);
   expectCitationsResolve(research);
-  expect(created).toBe(baseline.created);
+  expectOnlyWindowOrphans(extras, killedAtMs);
+  expect(created).toBe(baseline.created + extras.length);
 });
 
 test('20 random kill points: every run completes with no extra creates', async () => {
   const delays = Array.from({ length: 20 }, () => 200 + Math.random() * (baseline.wallMs - 400));
-  const outcomes: Array<{ delayMs: number; completed: boolean; extra: number; orphans: number[] }> = [];
+  const outcomes: Array<{
+    delayMs: number;
+    completed: boolean;
+    extra: number;
+    extras: ExtraCreate[];
+    killedAtMs: number | undefined;
+  }> = [];
   // Four at a time, each with its own simulator and task queue, to keep the suite's time down.
   for (let i = 0; i < delays.length; i += 4) {
     const batch = delays.slice(i, i + 4);
     outcomes.push(
       ...(await Promise.all(
         batch.map(async (delayMs) => {
-          const { research, created, orphans } = await researchWithCrash(
+          const { research, created, extras, killedAtMs } = await researchWithCrash(
             () => new Promise((r) => setTimeout(r, delayMs)),
           );
           const completed = research.questions.every((q) => q.status === 'completed');
-          return { delayMs: Math.round(delayMs), completed, extra: created - baseline.created, orphans };
+          const extra = created - baseline.created;
+          return { delayMs: Math.round(delayMs), completed, extra, extras, killedAtMs };
         }),
       )),
     );
@@ -104,13 +124,16 @@ test('20 random kill points: every run completes with no extra creates', async (
       `${outcomes.reduce((a, o) => a + o.extra, 0)} extra creates; baseline ${baseline.created} creates in ` +
       `${baseline.wallMs} ms; kill delays (ms) ${outcomes.map((o) => o.delayMs).join(', ')}`,
   );
-  const orphans = outcomes.flatMap((o) => o.orphans);
+  const ages = outcomes.flatMap((o) =>
+    o.extras.map((e) => Math.round(o.killedAtMs! - e.previous.createdAtMs)),
+  );
   console.log(
-    `orphaned responses (created, never heartbeated): ${orphans.length}, created ${orphans.join(', ') || '-'} ms before the kill`,
+    `extra creates attributed: ${ages.length}, each the create-to-heartbeat window? ` +
+      `${outcomes.every((o) => o.extras.every((e) => e.cause === 'create-to-heartbeat window'))}; ` +
+      `orphans created ${ages.join(', ') || '-'} ms before the kill`,
   );
   expect(outcomes.every((o) => o.completed)).toBe(true);
-  // The one window left: an attempt that dies between the provider accepting a create and the
-  // heartbeat of its id. Every extra create must be such an orphan, created just before the kill.
-  expect(outcomes.map((o) => o.extra)).toEqual(outcomes.map((o) => o.orphans.length));
-  for (const age of orphans) expect(age).toBeLessThan(250);
+  // Every extra create is attributed (no create goes uncounted) and is the documented window.
+  expect(outcomes.map((o) => o.extra)).toEqual(outcomes.map((o) => o.extras.length));
+  for (const o of outcomes) expectOnlyWindowOrphans(o.extras, o.killedAtMs);
 }, 600_000);
