@@ -36,7 +36,7 @@ const QUESTION = 'How do Raft and Paxos differ in leader election and log replic
  * search; the second question is skipped). The simulator's usage and our prices are fixed, so this holds
  * from run to run; the script checks `stoppedBy: 'budget'` and fails otherwise.
  */
-const BUDGET_USD = Number(process.env.RECORD_BUDGET_USD ?? 0.06);
+const BUDGET_USD = Number(process.env.RECORD_BUDGET_USD ?? 0.1);
 
 /** Workflow id -> file name: `replay-full/q1` -> `replay-full__q1.json`. */
 function historyFileName(workflowId: string): string {
