@@ -65,6 +65,7 @@ export async function runBackgroundResponse(
 ): Promise<BackgroundResult> {
   const request = parseRequest(raw);
   const ctx = Context.current();
+  const enteredAtMs = Date.now();
   const errorContext: ErrorContext = {
     step: request.step,
     model: request.model,
@@ -82,20 +83,40 @@ export async function runBackgroundResponse(
   // Why this attempt creates a response (if it does): kept in the request's metadata with who made it.
   let createdBecause: CreateReason = ctx.info.attempt === 1 ? 'first-attempt' : 'no-heartbeat';
 
-  if (previous.success && previous.data.abandoned) createdBecause = 'previous-stuck-queued';
+  if (previous.success && previous.data.abandoned) {
+    createdBecause = 'previous-stuck-queued';
+    // The attempt that gave it up may have died before its cancel went out: cancelling again is harmless.
+    await cancelAtProvider(deps.openai, previous.data.responseId, ctx, false);
+  }
   if (previous.success && !previous.data.abandoned) {
     response = await retrieveOrUndefined(deps.openai, previous.data.responseId, ctx).catch(fail);
-    // A failed run is retried with a fresh response; anything else is picked up where it is.
-    if (response && response.status !== 'failed') {
+    // A failed run is retried with a fresh response; so is a cancelled one: the workflow did not cancel
+    // it (this attempt would not run), so the previous attempt gave it up (stuck in the queue) and its
+    // `abandoned` heartbeat was lost to throttling. Anything else is picked up where it is.
+    if (response && response.status !== 'failed' && response.status !== 'cancelled') {
       state = previous.data;
       resumed = true;
       ctx.log.info('resuming background response from the previous attempt', { responseId: response.id });
     } else {
-      createdBecause = response ? 'previous-failed' : 'previous-not-found';
+      createdBecause = response
+        ? `previous-${response.status as 'failed' | 'cancelled'}`
+        : 'previous-not-found';
     }
   }
 
   if (!state) {
+    // An attempt that reaches its create after half its heartbeat timeout without a heartbeat (a starved
+    // worker, a slow resume check) may already have been timed out and replaced by a newer attempt that
+    // creates too: rather than risk paying twice, this attempt steps aside and a fresh one creates.
+    const heartbeatTimeoutMs = ctx.info.heartbeatTimeoutMs;
+    const lateMs = Date.now() - enteredAtMs;
+    if (heartbeatTimeoutMs && lateMs > heartbeatTimeoutMs / 2) {
+      throw ApplicationFailure.retryable(
+        `${request.step}: attempt ${ctx.info.attempt} reached its create ${lateMs} ms after it started, too ` +
+          'late to be sure that no newer attempt creates too; a fresh attempt will create it',
+        FailureType.attemptTooLateToCreate,
+      );
+    }
     // Never let the client retry a create: a retried POST can start a second paid run.
     const params = toCreateParams({
       ...request,
@@ -119,8 +140,10 @@ export async function runBackgroundResponse(
   try {
     while (!isTerminal(current.status)) {
       if (current.status === 'queued' && Date.now() - state.createdAtMs > deps.poll.queuedDeadlineMs) {
-        await cancelAtProvider(deps.openai, state.responseId, ctx, false);
+        // Heartbeat the give-up first: should this attempt die before the cancel, the next one still
+        // knows to start afresh (and cancels this one again) instead of resuming a cancelled response.
         ctx.heartbeat({ ...state, abandoned: true });
+        await cancelAtProvider(deps.openai, state.responseId, ctx, false);
         throw ApplicationFailure.retryable(
           `${request.step}: response ${state.responseId} was still queued after ${deps.poll.queuedDeadlineMs} ms; ` +
             'cancelled it so that a retry starts a fresh one',
@@ -165,7 +188,12 @@ export async function runBackgroundResponse(
 
 /** Why an attempt created a response: the first attempt, or what became of the previous attempt's. */
 export type CreateReason =
-  'first-attempt' | 'no-heartbeat' | 'previous-failed' | 'previous-stuck-queued' | 'previous-not-found';
+  | 'first-attempt'
+  | 'no-heartbeat'
+  | 'previous-failed'
+  | 'previous-cancelled'
+  | 'previous-stuck-queued'
+  | 'previous-not-found';
 
 /**
  * Who made a create, in its request metadata (at most 16 pairs, keys <= 64 and values <= 512 characters):

@@ -21,6 +21,8 @@ export const FailureType = {
   responseFailed: 'ResponseFailed',
   responseStuckQueued: 'ResponseStuckQueued',
   responseCancelledElsewhere: 'ResponseCancelledElsewhere',
+  /** An attempt that got to its create too late to be sure it was still the current one (retried). */
+  attemptTooLateToCreate: 'AttemptTooLateToCreate',
   invalidActivityInput: 'InvalidActivityInput',
   /** A budgeted step whose allowance cannot pay for its smallest useful request: refused before creating. */
   budgetExhausted: 'BudgetExhausted',

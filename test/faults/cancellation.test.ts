@@ -17,12 +17,15 @@ const input = {
   concurrency: 4,
 };
 
-// Slow responses, so that several are surely still running when the cancel lands.
-const ctx = useResearchWorker({ latencyMs: 5_000, jitter: 0.2 });
+const ctx = useResearchWorker({ latencyMs: 2_000, jitter: 0.2 });
 beforeEach(() => ctx.sim.reset());
 
 async function cancelAndCheck(cancel: (workflowId: string) => Promise<unknown>): Promise<void> {
   const handle = await startResearch(ctx.client, ctx.taskQueue, input, FAST_POLICY);
+  // Once the plan is created, later responses take two minutes: whatever the machine's load and however
+  // long the cancel command takes to start, the searches are still running when the cancel lands.
+  await waitFor('the plan to be created', () => ctx.sim.stats().created >= 1);
+  ctx.sim.configure({ latencyMs: 120_000, jitter: 0 });
   await waitFor('searches in flight', () => inFlight(ctx.sim, 'search').length >= 3);
   const cancelledAt = Date.now();
   await cancel(handle.workflowId);

@@ -165,8 +165,8 @@ export interface ExtraCreate extends CreateAttribution {
  *   and the previous attempt, on the killed worker, did create one (it died between the create and the
  *   heartbeat reaching the server);
  * - `heartbeat timeout of a live attempt`: the same, with no kill before the previous create;
- * - `failed response retried`, `stuck in queue replaced`, `response gone at provider`: documented
- *   replacements;
+ * - `failed response retried`, `stuck in queue replaced` (the give-up's heartbeat arrived, or the next
+ *   attempt found the response cancelled), `response gone at provider`: documented replacements;
  * - `child restarted`: a new run of the same workflow id made the step again;
  * - anything else is unexplained.
  */
@@ -182,6 +182,7 @@ function nameCause(extra: CreateAttribution, previous: CreateAttribution, killed
     case 'previous-failed':
       return 'failed response retried';
     case 'previous-stuck-queued':
+    case 'previous-cancelled':
       return 'stuck in queue replaced';
     case 'previous-not-found':
       return 'response gone at provider';
