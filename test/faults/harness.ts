@@ -152,6 +152,9 @@ function attributionOf(id: string, r: ResponseStats): CreateAttribution {
   };
 }
 
+/** The window, stretched by a worker stalled past the heartbeat timeout between a create and its heartbeat. */
+export const STALLED_WINDOW = 'create-to-heartbeat window, stalled past the heartbeat timeout';
+
 /** A create beyond the first for one activity of one workflow, with the response it came after. */
 export interface ExtraCreate extends CreateAttribution {
   previous: CreateAttribution;
@@ -164,7 +167,9 @@ export interface ExtraCreate extends CreateAttribution {
  * - `create-to-heartbeat window`: the attempt found no response id in the previous attempt's heartbeat,
  *   and the previous attempt, on the killed worker, did create one (it died between the create and the
  *   heartbeat reaching the server);
- * - `heartbeat timeout of a live attempt`: the same, with no kill before the previous create;
+ * - `create-to-heartbeat window, stalled …`: the same with no kill: a live attempt whose heartbeat timeout
+ *   passed between its create and its heartbeat (it never polled);
+ * - `heartbeat timeout of a live attempt`: a live attempt that had polled was replaced without its id;
  * - `failed response retried`, `stuck in queue replaced` (the give-up's heartbeat arrived, or the next
  *   attempt found the response cancelled), `response gone at provider`: documented replacements;
  * - `child restarted`: a new run of the same workflow id made the step again;
@@ -175,10 +180,11 @@ function nameCause(extra: CreateAttribution, previous: CreateAttribution, killed
   switch (extra.createdBecause) {
     case 'no-heartbeat':
       if (extra.attempt <= previous.attempt) return 'unexplained (same attempt)';
-      // Without a kill before it, the previous attempt was alive: its heartbeat timed out during the create.
-      return killedAtMs !== undefined && previous.createdAtMs <= killedAtMs
-        ? 'create-to-heartbeat window'
-        : 'heartbeat timeout of a live attempt';
+      if (killedAtMs !== undefined && previous.createdAtMs <= killedAtMs) return 'create-to-heartbeat window';
+      // Not killed: the previous attempt was alive but timed out before its heartbeat (with the id) reached
+      // the server. If it never polled, the time-out fell inside the same window (a stalled worker: the
+      // heartbeat timeout passed between the create and the heartbeat); otherwise it is unexplained.
+      return previous.polls === 0 ? STALLED_WINDOW : 'heartbeat timeout of a live attempt';
     case 'previous-failed':
       return 'failed response retried';
     case 'previous-stuck-queued':
