@@ -64,13 +64,16 @@ async function researchWithCrash(kill?: (sim: RunningSimulator) => Promise<void>
 
 /**
  * The one documented source of extra creates: an attempt killed between the provider accepting its create
- * and its heartbeat (with the id) reaching the server. Each extra must be that, close before the kill.
+ * and its heartbeat (with the id) reaching the server, or stalled there past its heartbeat timeout.
  */
 function expectOnlyWindowOrphans(extras: ExtraCreate[], killedAtMs: number | undefined): void {
   const windows = new Set(['create-to-heartbeat window', STALLED_WINDOW]);
   expect(extras.filter((e) => !windows.has(e.cause))).toEqual([]);
+  // The killed attempt died before it could poll (much): its heartbeat, sent at once after the create,
+  // had not reached the server. How long before the exit it created is printed, not asserted (a clock).
   for (const e of extras.filter((x) => x.cause === 'create-to-heartbeat window')) {
-    expect(killedAtMs! - e.previous.createdAtMs).toBeLessThan(250);
+    expect(e.previous.createdAtMs).toBeLessThanOrEqual(killedAtMs!);
+    expect(e.previous.polls).toBeLessThanOrEqual(1);
   }
 }
 
