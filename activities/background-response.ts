@@ -65,6 +65,7 @@ export async function runBackgroundResponse(
 ): Promise<BackgroundResult> {
   const request = parseRequest(raw);
   const ctx = Context.current();
+  const enteredAtMs = Date.now();
   const errorContext: ErrorContext = {
     step: request.step,
     model: request.model,
@@ -81,25 +82,58 @@ export async function runBackgroundResponse(
   let response: Response | undefined;
   let state: HeartbeatDetails | undefined;
   let resumed = false;
+  // Why this attempt creates a response (if it does): kept in the request's metadata with who made it.
+  let createdBecause: CreateReason = ctx.info.attempt === 1 ? 'first-attempt' : 'no-heartbeat';
 
+  if (previous.success && previous.data.abandoned) {
+    createdBecause = 'previous-stuck-queued';
+    // The attempt that gave it up may have died before its cancel went out: cancelling again is harmless.
+    await cancelAtProvider(deps.openai, previous.data.responseId, ctx, false);
+  }
   if (previous.success && !previous.data.abandoned) {
     response = await retrieveOrUndefined(deps.openai, previous.data.responseId, include, ctx).catch(fail);
-    // A failed run is retried with a fresh response; anything else is picked up where it is.
+    // A failed response whose error a fresh one would meet again fails the step as the provider said.
     if (response?.status === 'failed' && !isTransientResponseError(response.error?.code)) {
       throw failedPermanently(request.step, response);
     }
-    if (response && response.status !== 'failed') {
+    // Otherwise a failed run is retried with a fresh response; so is a cancelled one: the workflow did not
+    // cancel it (this attempt would not run), so the previous attempt gave it up (stuck in the queue) and
+    // its `abandoned` heartbeat was lost to throttling. Anything else is picked up where it is.
+    if (response && response.status !== 'failed' && response.status !== 'cancelled') {
       state = previous.data;
       resumed = true;
       ctx.log.info('resuming background response from the previous attempt', { responseId: response.id });
+    } else {
+      createdBecause = response
+        ? `previous-${response.status as 'failed' | 'cancelled'}`
+        : 'previous-not-found';
     }
   }
 
   if (!state) {
+    // An attempt that reaches its create after half its heartbeat timeout without a heartbeat (a starved
+    // worker, a slow resume check) may already have been timed out and replaced by a newer attempt that
+    // creates too: rather than risk paying twice, this attempt steps aside and a fresh one creates.
+    const heartbeatTimeoutMs = ctx.info.heartbeatTimeoutMs;
+    const lateMs = Date.now() - enteredAtMs;
+    if (heartbeatTimeoutMs && lateMs > heartbeatTimeoutMs / 2) {
+      throw ApplicationFailure.retryable(
+        `${request.step}: attempt ${ctx.info.attempt} reached its create ${lateMs} ms after it started, too ` +
+          'late to be sure that no newer attempt creates too; a fresh attempt will create it',
+        FailureType.attemptTooLateToCreate,
+      );
+    }
     // Never let the client retry a create: a retried POST can start a second paid run.
-    const created = await deps.openai.responses
-      .create(toCreateParams(request), { maxRetries: 0 })
-      .catch(fail);
+    const params = toCreateParams({
+      ...request,
+      metadata: attribution(
+        ctx,
+        createdBecause,
+        request.metadata,
+        previous.success ? previous.data : undefined,
+      ),
+    });
+    const created = await deps.openai.responses.create(params, { maxRetries: 0 }).catch(fail);
     response = created;
     state = { responseId: created.id, createdAtMs: Date.now(), polls: 0 };
     ctx.heartbeat(state);
@@ -112,8 +146,10 @@ export async function runBackgroundResponse(
   try {
     while (!isTerminal(current.status)) {
       if (current.status === 'queued' && Date.now() - state.createdAtMs > deps.poll.queuedDeadlineMs) {
-        await cancelAtProvider(deps.openai, state.responseId, ctx, false);
+        // Heartbeat the give-up first: should this attempt die before the cancel, the next one still
+        // knows to start afresh (and cancels this one again) instead of resuming a cancelled response.
         ctx.heartbeat({ ...state, abandoned: true });
+        await cancelAtProvider(deps.openai, state.responseId, ctx, false);
         throw ApplicationFailure.retryable(
           `${request.step}: response ${state.responseId} was still queued after ${deps.poll.queuedDeadlineMs} ms; ` +
             'cancelled it so that a retry starts a fresh one',
@@ -167,6 +203,41 @@ function failedPermanently(step: string, response: Response): ApplicationFailure
       `${response.error?.message ?? 'no message'}. A new response would fail the same way, so it is not retried.`,
     FailureType.responseFailedPermanently,
   );
+}
+
+/** Why an attempt created a response: the first attempt, or what became of the previous attempt's. */
+export type CreateReason =
+  | 'first-attempt'
+  | 'no-heartbeat'
+  | 'previous-failed'
+  | 'previous-cancelled'
+  | 'previous-stuck-queued'
+  | 'previous-not-found';
+
+/**
+ * Who made a create, in its request metadata (at most 16 pairs, keys <= 64 and values <= 512 characters):
+ * the workflow run, the activity and attempt, and why it created. The provider keeps it with the
+ * response, so every paid response can be traced to the attempt that made it.
+ */
+function attribution(
+  ctx: Context,
+  reason: CreateReason,
+  own: Record<string, string> | undefined,
+  previous: HeartbeatDetails | undefined,
+): Record<string, string> {
+  const info = ctx.info;
+  const who: Record<string, string> = {
+    temporal_workflow_id: (info.workflowExecution?.workflowId ?? '').slice(0, 512),
+    temporal_run_id: info.workflowExecution?.runId ?? '',
+    temporal_activity_id: info.activityId.slice(0, 512),
+    temporal_attempt: String(info.attempt),
+    created_because: reason,
+    ...(previous && reason !== 'no-heartbeat'
+      ? { replaces_response: previous.responseId.slice(0, 512) }
+      : {}),
+  };
+  const rest = Object.entries(own ?? {}).filter(([key]) => !(key in who));
+  return { ...who, ...Object.fromEntries(rest.slice(0, 16 - Object.keys(who).length)) };
 }
 
 async function retrieveOrUndefined(

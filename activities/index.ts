@@ -1,4 +1,5 @@
 import { runBackgroundResponse } from './background-response';
+import { estimateBudget, type EstimateBudgetInput } from './budget';
 import {
   findGaps,
   planResearch,
@@ -31,6 +32,7 @@ export function createActivities(deps: ActivityDeps) {
     writeReport: (input: ReportInput) => writeReport(deps, input),
     prepareSources: (input: { sources: string[] }) => prepareSources(deps, input),
     runTool: (call: ToolCallInput) => runTool(deps, call),
+    estimateBudget: (input: EstimateBudgetInput) => estimateBudget(deps, input),
   };
 }
 

@@ -12,6 +12,8 @@ import {
   type ModelCapabilities,
   type ToolKind,
 } from '../src/openai/models';
+import { estimateTokens, limitsFor, type BudgetedStep, type StepAllowance } from '../src/budget';
+import { FailureType } from '../src/policies';
 import { costOfUsage, type PriceTable } from '../src/pricing';
 import { gapsPrompt } from '../src/prompts/gaps';
 import { planPrompt, planRepairPrompt } from '../src/prompts/plan';
@@ -67,6 +69,33 @@ interface ModelChoice {
   /** Bounds on one step's spending (visible plus reasoning tokens; built-in tool calls): `npm run smoke:openai`. */
   maxOutputTokens?: number;
   maxToolCalls?: number;
+  /** Set in budgeted runs: the most this step may cost. Turned into hard request limits. */
+  allowance?: StepAllowance;
+}
+
+/** Characters of a request's prompt, for the input-token estimate of a budgeted step. */
+function promptChars(request: Pick<BackgroundRequest, 'instructions' | 'input' | 'tools' | 'outputSchema'>) {
+  const input = typeof request.input === 'string' ? request.input : JSON.stringify(request.input);
+  return (
+    (request.instructions?.length ?? 0) +
+    input.length +
+    (request.tools ? JSON.stringify(request.tools).length : 0) +
+    (request.outputSchema ? JSON.stringify(request.outputSchema.schema).length : 0)
+  );
+}
+
+/** A step that cannot fit its allowance: refused before anything is created. */
+export function budgetExhausted(step: string, allowance: StepAllowance): ApplicationFailure {
+  const left = [
+    allowance.usd !== undefined ? `$${allowance.usd.toFixed(4)}` : '',
+    allowance.tokens !== undefined ? `${Math.floor(allowance.tokens)} tokens` : '',
+  ]
+    .filter(Boolean)
+    .join(' and ');
+  return ApplicationFailure.nonRetryable(
+    `${step}: the budget left for this step (${left}) does not cover its smallest useful request`,
+    FailureType.budgetExhausted,
+  );
 }
 
 function invalidInput(problems: string[]): ApplicationFailure {
@@ -99,6 +128,7 @@ async function runStep(
   request: Omit<BackgroundRequest, 'model' | 'modelSetting' | 'reasoningEffort'> & {
     preferredEffort: ReasoningEffort;
   },
+  kind?: BudgetedStep,
 ): Promise<{ answer: BackgroundResult; step: StepOutcome }> {
   const model = choice.model ?? deps.models[role];
   const modelSetting = modelSettingOf(role, choice.model !== undefined);
@@ -113,7 +143,26 @@ async function runStep(
   if (problems.length) throw invalidInput(problems);
   const reasoningEffort = choice.reasoningEffort ?? effortFor(capability, request.preferredEffort, tools);
   const { preferredEffort: _preferred, ...rest } = request;
+  // A budgeted step gets limits that keep its cost inside its allowance, whatever the model does.
+  let limited: Partial<BackgroundRequest> = {};
+  if (choice.allowance && kind) {
+    const inputTokens = estimateTokens(promptChars(rest)) + (choice.allowance.priorTokens ?? 0);
+    const limits = limitsFor(deps.prices, model, kind, inputTokens, choice.allowance);
+    if (!limits) throw budgetExhausted(rest.step, choice.allowance);
+    const searches = rest.tools?.some((t) => t.type === 'web_search') ?? false;
+    limited = {
+      maxOutputTokens: limits.maxOutputTokens,
+      ...(searches ? { maxToolCalls: Math.max(1, limits.maxToolCalls) } : {}),
+    };
+  }
   const workflow = Context.current().info.workflowExecution;
+  const tighter = (a: number | undefined, b: number | undefined) =>
+    a === undefined ? b : b === undefined ? a : Math.min(a, b);
+  const maxOutputTokens = tighter(limited.maxOutputTokens, choice.maxOutputTokens);
+  const maxToolCalls = tighter(
+    limited.maxToolCalls,
+    choice.maxToolCalls && rest.tools?.length ? choice.maxToolCalls : undefined,
+  );
   const answer = await runBackgroundResponse(deps, {
     ...rest,
     model,
@@ -121,8 +170,8 @@ async function runStep(
     // Lets a provider's dashboard and logs be matched with the Temporal run (no secrets here).
     metadata: { temporal_workflow_id: (workflow?.workflowId ?? '').slice(0, 512), research_role: role },
     ...(reasoningEffort ? { reasoningEffort } : {}),
-    ...(choice.maxOutputTokens ? { maxOutputTokens: choice.maxOutputTokens } : {}),
-    ...(choice.maxToolCalls && rest.tools?.length ? { maxToolCalls: choice.maxToolCalls } : {}),
+    ...(maxOutputTokens ? { maxOutputTokens } : {}),
+    ...(maxToolCalls ? { maxToolCalls } : {}),
   });
   const cost = costOfUsage(deps.prices, model, answer.usage);
   return {
@@ -244,14 +293,20 @@ export async function planResearch(deps: ResearchDeps, input: PlanInput): Promis
     if (problems.length) throw invalidInput(problems);
   }
   const prompt = planPrompt(input.question, input.maxQuestions);
-  const { answer, step } = await runStep(deps, 'planner', input, {
-    step: input.repair ? 'plan (repair)' : 'plan',
-    instructions: prompt.instructions,
-    input: input.repair ? planRepairPrompt(input.repair.problem, input.maxQuestions) : prompt.input,
-    ...(input.repair ? { previousResponseId: input.repair.responseId } : {}),
-    preferredEffort: 'high',
-    outputSchema: PLAN_FORMAT,
-  });
+  const { answer, step } = await runStep(
+    deps,
+    'planner',
+    input,
+    {
+      step: input.repair ? 'plan (repair)' : 'plan',
+      instructions: prompt.instructions,
+      input: input.repair ? planRepairPrompt(input.repair.problem, input.maxQuestions) : prompt.input,
+      ...(input.repair ? { previousResponseId: input.repair.responseId } : {}),
+      preferredEffort: 'high',
+      outputSchema: PLAN_FORMAT,
+    },
+    'plan',
+  );
   const { value, invalid } = parseStructured(researchPlanSchema, answer);
   if (!value) return { invalid: invalid ?? 'no plan', step };
   // Keep the plan within what the run asked for, without duplicates.
@@ -390,20 +445,26 @@ export async function searchWeb(deps: ResearchDeps, input: SearchInput): Promise
       strict: false,
     })),
   ];
-  const { answer, step } = await runStep(deps, 'researcher', input, {
-    step: input.continuation ? 'tool answer' : `search: ${input.queries[0] ?? input.question}`,
-    instructions: prompt.instructions,
-    input: input.continuation
-      ? input.continuation.outputs.map((o) => ({
-          type: 'function_call_output' as const,
-          callId: o.callId,
-          output: o.output,
-        }))
-      : prompt.input,
-    ...(input.continuation ? { previousResponseId: input.continuation.previousResponseId } : {}),
-    ...(tools.length ? { tools } : {}),
-    preferredEffort: 'medium',
-  });
+  const { answer, step } = await runStep(
+    deps,
+    'researcher',
+    input,
+    {
+      step: input.continuation ? 'tool answer' : `search: ${input.queries[0] ?? input.question}`,
+      instructions: prompt.instructions,
+      input: input.continuation
+        ? input.continuation.outputs.map((o) => ({
+            type: 'function_call_output' as const,
+            callId: o.callId,
+            output: o.output,
+          }))
+        : prompt.input,
+      ...(input.continuation ? { previousResponseId: input.continuation.previousResponseId } : {}),
+      ...(tools.length ? { tools } : {}),
+      preferredEffort: 'medium',
+    },
+    'search',
+  );
   const round = {
     summary: stripCitations(answer) || (answer.refusal ? `No answer: ${answer.refusal}` : ''),
     keyFacts: factsFromAnswer(answer),
@@ -437,13 +498,19 @@ export interface GapsOutput {
 
 export async function findGaps(deps: ResearchDeps, input: GapsInput): Promise<GapsOutput> {
   const prompt = gapsPrompt({ ...input, facts: input.keyFacts.map((f) => f.text) });
-  const { answer, step } = await runStep(deps, 'researcher', input, {
-    step: 'follow-up',
-    instructions: prompt.instructions,
-    input: prompt.input,
-    preferredEffort: 'low',
-    outputSchema: GAPS_FORMAT,
-  });
+  const { answer, step } = await runStep(
+    deps,
+    'researcher',
+    input,
+    {
+      step: 'follow-up',
+      instructions: prompt.instructions,
+      input: prompt.input,
+      preferredEffort: 'low',
+      outputSchema: GAPS_FORMAT,
+    },
+    'followUp',
+  );
   const { value, invalid } = parseStructured(gapAnalysisSchema, answer);
   return value ? { analysis: value, step } : { invalid: invalid ?? 'no analysis', step };
 }
@@ -457,6 +524,8 @@ export interface ReportInput extends ModelChoice {
   question: string;
   findings: Finding[];
   stoppedBy?: StoppedBy;
+  /** Budgeted runs: findings are cut to this many characters per question (what the reserve assumed). */
+  findingChars?: number;
 }
 
 export interface ReportOutput {
@@ -468,9 +537,9 @@ export interface ReportOutput {
 }
 
 /** Findings as prompt text, each fact carrying its global [n] markers, cut to a fair share of the budget. */
-function boundFindings(findings: Finding[], sources: NumberedSource[]) {
+function boundFindings(findings: Finding[], sources: NumberedSource[], maxChars = MAX_FINDINGS_CHARS) {
   const numberOf = new Map(sources.map((s) => [s.url, s.n]));
-  const share = Math.floor(MAX_FINDINGS_CHARS / Math.max(1, findings.length));
+  const share = Math.floor(maxChars / Math.max(1, findings.length));
   return findings.map((f) => {
     let budget = share - f.question.length;
     const summary = clip(f.summary, Math.max(200, Math.floor(budget / 2)));
@@ -491,37 +560,73 @@ export async function writeReport(deps: ResearchDeps, input: ReportInput): Promi
   const usable = input.findings.filter((f) => f.status === 'completed' || f.summary);
   const failed = input.findings.filter((f) => f.status === 'failed').map((f) => f.question);
   const sources = numberSources(usable.map((f) => f.sources));
-  const findingTexts = boundFindings(usable, sources);
-  if (!usable.length) {
-    // Nothing was found (stopped before any question finished): say so without paying a writer.
-    const body = `# ${input.question}\n\nNo research question was completed, so there are no findings to report.`;
+  let findingsChars = input.findingChars
+    ? Math.min(MAX_FINDINGS_CHARS, input.findingChars * usable.length)
+    : MAX_FINDINGS_CHARS;
+  let findingTexts = boundFindings(usable, sources, findingsChars);
+  const promptOf = (texts: typeof findingTexts) =>
+    reportPrompt({
+      question: input.question,
+      findings: texts,
+      sources,
+      stoppedEarly: input.stoppedBy !== undefined,
+    });
+  // A budgeted report that does not fit its allowance gets shorter findings, down to a floor.
+  const writerModel = input.model ?? deps.models.writer;
+  const fitsAllowance = (texts: typeof findingTexts) =>
+    !input.allowance ||
+    limitsFor(
+      deps.prices,
+      writerModel,
+      'report',
+      estimateTokens(promptChars(promptOf(texts))),
+      input.allowance,
+    ) !== undefined;
+  while (usable.length && !fitsAllowance(findingTexts) && findingsChars > 200 * usable.length) {
+    findingsChars = Math.floor(findingsChars / 2);
+    findingTexts = boundFindings(usable, sources, findingsChars);
+  }
+  if (!usable.length || !fitsAllowance(findingTexts)) {
+    // Nothing was found (stopped before any question finished), or the budget left cannot pay a writer:
+    // say so, with the findings as researched, without paying a writer.
+    const body = usable.length
+      ? [
+          `# ${input.question}`,
+          '_The budget left could not pay for a written report; these are the findings as researched._',
+          ...findingTexts.map(
+            (f) => `## ${f.question}\n\n${f.summary}\n\n${f.facts.map((x) => `- ${x}`).join('\n')}`,
+          ),
+        ].join('\n\n')
+      : `# ${input.question}\n\nNo research question was completed, so there are no findings to report.`;
+    const checked = checkCitations(body, sources);
     return {
       markdown: renderReport({
         question: input.question,
-        body,
-        cited: [],
+        body: checked.markdown,
+        cited: checked.cited,
         invalidRemoved: 0,
         simulated: deps.simulated,
         ...(input.stoppedBy ? { stoppedBy: input.stoppedBy } : {}),
         ...(failed.length ? { failedQuestions: failed } : {}),
       }),
-      sources: [],
+      sources: checked.cited,
       invalidCitationsRemoved: 0,
       simulated: deps.simulated,
     };
   }
-  const prompt = reportPrompt({
-    question: input.question,
-    findings: findingTexts,
-    sources,
-    stoppedEarly: input.stoppedBy !== undefined,
-  });
-  const { answer, step } = await runStep(deps, 'writer', input, {
-    step: 'synthesize',
-    instructions: prompt.instructions,
-    input: prompt.input,
-    preferredEffort: 'high',
-  });
+  const prompt = promptOf(findingTexts);
+  const { answer, step } = await runStep(
+    deps,
+    'writer',
+    input,
+    {
+      step: 'synthesize',
+      instructions: prompt.instructions,
+      input: prompt.input,
+      preferredEffort: 'high',
+    },
+    'report',
+  );
   // A refusal or an empty answer still yields a report: the findings themselves, cited.
   const body = answer.outputText.trim()
     ? answer.outputText

@@ -32,11 +32,11 @@ const PREFIX = 'replay-';
 const TASK_QUEUE = 'record-histories';
 const QUESTION = 'How do Raft and Paxos differ in leader election and log replication?';
 /**
- * Stops the budget run during its first question (the child is signalled to stop before its follow-up
- * search; the second question is skipped). The simulator's usage and our prices are fixed, so this holds
+ * Stops the budget run during its first question (its slice of the budget does not cover a follow-up
+ * round, and no room is left for the second question, which is skipped). The simulator's usage and our prices are fixed, so this holds
  * from run to run; the script checks `stoppedBy: 'budget'` and fails otherwise.
  */
-const BUDGET_USD = Number(process.env.RECORD_BUDGET_USD ?? 0.06);
+const BUDGET_USD = Number(process.env.RECORD_BUDGET_USD ?? 0.1);
 
 /** Workflow id -> file name: `replay-full/q1` -> `replay-full__q1.json`. */
 function historyFileName(workflowId: string): string {

@@ -23,7 +23,13 @@ export const FailureType = {
   responseFailedPermanently: 'ResponseFailedPermanently',
   responseStuckQueued: 'ResponseStuckQueued',
   responseCancelledElsewhere: 'ResponseCancelledElsewhere',
+  /** An attempt that got to its create too late to be sure it was still the current one (retried). */
+  attemptTooLateToCreate: 'AttemptTooLateToCreate',
   invalidActivityInput: 'InvalidActivityInput',
+  /** A budgeted step whose allowance cannot pay for its smallest useful request: refused before creating. */
+  budgetExhausted: 'BudgetExhausted',
+  /** A run whose budget cannot pay for a plan and a report: it fails before planning. */
+  budgetTooSmall: 'BudgetTooSmall',
 } as const;
 
 export const NON_RETRYABLE_FAILURE_TYPES: string[] = [
@@ -35,6 +41,7 @@ export const NON_RETRYABLE_FAILURE_TYPES: string[] = [
   FailureType.responseCancelledElsewhere,
   FailureType.invalidActivityInput,
   FailureType.responseFailedPermanently,
+  FailureType.budgetExhausted,
 ];
 
 /**

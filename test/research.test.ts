@@ -1,8 +1,11 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
+import { extractUsage } from '../src/openai/wire';
+import { costOfUsage } from '../src/pricing';
 import type { ResearchInput, ResearchResult } from '../src/schemas/research';
-import { expectCitationsResolve } from './helpers/research';
+import { expectCitationsResolve, waitForPhaseListing } from './helpers/research';
+import { simClient } from './helpers/sim-client';
 import { useResearchWorker } from './helpers/temporal';
 
 /** The deepResearch workflow on the real dev server with a real worker, against the simulator. */
@@ -17,16 +20,20 @@ function requests() {
     .map(([id, r]) => ({ id, ...r, body: ctx.sim.requestBody(id) as Record<string, unknown> }));
 }
 
-async function research(input: unknown, policy?: object): Promise<ResearchResult> {
+async function research(
+  input: unknown,
+  policy?: object,
+  workflowId = `research-test-${randomUUID()}`,
+): Promise<ResearchResult> {
   return ctx.client.workflow.execute('deepResearch', {
     taskQueue: ctx.settings.temporal.taskQueue,
-    workflowId: `research-test-${randomUUID()}`,
+    workflowId,
     args: policy ? [input, policy] : [input],
   });
 }
 
-async function failure(input: unknown, policy?: object): Promise<ApplicationFailure> {
-  const error = await research(input, policy).then(
+async function failure(input: unknown, policy?: object, workflowId?: string): Promise<ApplicationFailure> {
+  const error = await research(input, policy, workflowId).then(
     () => undefined,
     (e: unknown) => e,
   );
@@ -105,16 +112,38 @@ test('a question that fails is reported as failed and the research goes on', asy
   expectCitationsResolve(result);
 });
 
-test('when every question fails the run fails with the reason', async () => {
-  const error = await failure({
-    question,
-    maxQuestions: 2,
-    depth: 0,
-    models: { researcher: 'gpt-nonexistent' },
-  });
+test('when every question fails the run fails with the reason, and is listed under ResearchPhase=failed', async () => {
+  const workflowId = `research-test-${randomUUID()}`;
+  const error = await failure(
+    {
+      question,
+      maxQuestions: 2,
+      depth: 0,
+      models: { researcher: 'gpt-nonexistent' },
+    },
+    undefined,
+    workflowId,
+  );
   expect(error.type).toBe('ResearchFailed');
   expect(error.message).toContain('gpt-nonexistent');
   expect(error.message).toContain('models.researcher');
+  await waitForPhaseListing(ctx.client, workflowId, 'failed');
+});
+
+test('a cancelled run is listed under ResearchPhase=cancelled', async () => {
+  ctx.sim.configure({ latencyMs: 5_000 });
+  const handle = await ctx.client.workflow.start('deepResearch', {
+    taskQueue: ctx.settings.temporal.taskQueue,
+    workflowId: `research-test-${randomUUID()}`,
+    args: [{ question, maxQuestions: 2, depth: 0 }],
+  });
+  // Cancelled while its plan is in flight at the provider.
+  const deadline = Date.now() + 30_000;
+  while (ctx.sim.stats().created === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await handle.cancel();
+  await expect(handle.result()).rejects.toThrow();
+  expect((await handle.describe()).status.name).toBe('CANCELLED');
+  await waitForPhaseListing(ctx.client, handle.workflowId, 'cancelled');
 });
 
 test('the budget stops research before it is exceeded and the report still comes, saying so', async () => {
@@ -141,4 +170,68 @@ test('citation markers that match no source are removed and counted', async () =
   const result = await research({ question, maxQuestions: 2, depth: 0 });
   expect(result.invalidCitationsRemoved).toBe(3);
   expectCitationsResolve(result);
+});
+
+/** What the provider itself says the run's responses cost: each response's usage, priced. */
+async function providerCost(): Promise<{ usd: number; tokens: number }> {
+  const client = simClient(ctx.sim);
+  let usd = 0;
+  let tokens = 0;
+  for (const id of Object.keys(ctx.sim.stats().responses)) {
+    const response = await client.responses.retrieve(id);
+    const usage = extractUsage(response);
+    usd += costOfUsage(ctx.settings.prices, response.model, usage).usd;
+    tokens += usage.inputTokens + usage.outputTokens;
+  }
+  return { usd, tokens };
+}
+
+test.each<[number, number]>([
+  [0.08, 4],
+  [0.12, 2],
+  [0.2, 4],
+])(
+  'a budget of $%s holds at concurrency %s: what the provider billed stays inside it, and every request is capped',
+  async (budget, concurrency) => {
+    const result = await research({ question, concurrency, budget: { maxCostUsd: budget } });
+    const billed = await providerCost();
+    expect(result.costUsd).toBeLessThanOrEqual(budget);
+    expect(billed.usd).toBeLessThanOrEqual(budget);
+    expect(billed.usd).toBeCloseTo(result.costUsd, 4);
+    // A step cannot overshoot: each request carried a limit on its output (and searches on their calls).
+    const asked = requests();
+    expect(asked.length).toBeGreaterThan(2);
+    for (const r of asked) {
+      expect(r.body.max_output_tokens).toEqual(expect.any(Number));
+      if (r.tools.includes('web_search')) expect(r.body.max_tool_calls).toEqual(expect.any(Number));
+    }
+    expect(result.questions.some((q) => q.status === 'completed')).toBe(true);
+    expectCitationsResolve(result);
+  },
+);
+
+test('a token budget holds too', async () => {
+  const full = await research({ question, concurrency: 4 });
+  ctx.sim.reset();
+  // Below what the run takes unbounded, above the least a plan, one question and a report need.
+  const maxTokens = Math.max(12_500, Math.floor((full.usage.inputTokens + full.usage.outputTokens) * 0.9));
+  const result = await research({ question, concurrency: 4, budget: { maxTokens } });
+  const billed = await providerCost();
+  expect(result.usage.inputTokens + result.usage.outputTokens).toBeLessThanOrEqual(maxTokens);
+  expect(billed.tokens).toBeLessThanOrEqual(maxTokens);
+  expect(result.stoppedBy).toBe('budget');
+  expectCitationsResolve(result);
+});
+
+test('a budget that cannot pay for a plan and a report fails before anything is created, saying what it allows', async () => {
+  const workflowId = `research-test-${randomUUID()}`;
+  const error = await failure({ question, budget: { maxCostUsd: 0.01 } }, undefined, workflowId);
+  expect(error.type).toBe('BudgetTooSmall');
+  expect(error.nonRetryable).toBe(true);
+  expect(error.message).toMatch(
+    /budget\.maxCostUsd 0\.01 cannot pay for a plan .*, one question .* and a report/,
+  );
+  expect(error.message).toMatch(/raise budget\.maxCostUsd \(--max-cost\) to at least \$0\.\d+/);
+  expect(ctx.sim.stats().created).toBe(0);
+  await waitForPhaseListing(ctx.client, workflowId, 'failed');
 });

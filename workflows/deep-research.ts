@@ -4,6 +4,7 @@ import {
   condition,
   getExternalWorkflowHandle,
   isCancellation,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -12,7 +13,8 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { toolActivityOptions, type BackgroundResponsePolicy } from '../src/policies';
+import { fits, type Allowance, type BudgetEstimates } from '../src/budget';
+import { FailureType, toolActivityOptions, type BackgroundResponsePolicy } from '../src/policies';
 import type { Activities } from '../activities';
 import { addUsage, emptyUsage, type Usage } from '../src/schemas/background-response';
 import {
@@ -40,6 +42,17 @@ import { researchQuestion } from './research-question';
 const MAX_PLAN_REPAIRS = 2;
 
 /**
+ * Patch ids (see README "Replay safety"). Each guards a change of commands; runs started before it replay
+ * down the old path.
+ * - budget reservations: an estimate before planning, allowances for every step and child.
+ * - phase on failure: ResearchPhase ends `failed` or `cancelled`.
+ * - settle children: on cancellation, wait until every child has ended before the run ends.
+ */
+export const BUDGET_PATCH = 'budget-reservations';
+export const PHASE_PATCH = 'phase-on-failure';
+export const SETTLE_PATCH = 'settle-children';
+
+/**
  * `policy` tightens the activities' timeouts and retries for the whole run (the fault tests use a short
  * heartbeat timeout so a killed worker's step is resumed within seconds); defaults are src/policies.ts.
  *
@@ -47,6 +60,23 @@ const MAX_PLAN_REPAIRS = 2;
  * write a cited report. Deterministic orchestration only: prompts, parsing and I/O live in activities.
  */
 export async function deepResearch(
+  rawInput: ResearchInput,
+  policy?: Partial<BackgroundResponsePolicy>,
+): Promise<ResearchResult> {
+  try {
+    return await research(rawInput, policy);
+  } catch (error) {
+    // The documented filter ResearchPhase='failed' (or 'cancelled') must find every such run.
+    if (patched(PHASE_PATCH)) {
+      upsertSearchAttributes([
+        { key: PhaseAttribute, value: isCancellation(error) ? 'cancelled' : 'failed' },
+      ]);
+    }
+    throw error;
+  }
+}
+
+async function research(
   rawInput: ResearchInput,
   policy?: Partial<BackgroundResponsePolicy>,
 ): Promise<ResearchResult> {
@@ -126,10 +156,39 @@ export async function deepResearch(
    */
   const checkBudget = () => {
     const max = input.budget;
-    if (!max) return;
+    // Runs that reserve never need this estimate: their allowances keep them inside the budget.
+    if (!max || reserving) return;
     const tokens = usage.inputTokens + usage.outputTokens;
     if (max.maxCostUsd !== undefined && costUsd + 3 * maxStepCostUsd > max.maxCostUsd) stop('budget');
     if (max.maxTokens !== undefined && tokens + 3 * maxStepTokens > max.maxTokens) stop('budget');
+  };
+
+  // ---- budget reservations (runs with a budget, started after the patch) ----
+  // What may be spent, what is spent, and what running children hold (their slice less what they spent).
+  // Every step gets an allowance it cannot exceed (the activity turns it into request limits), and a
+  // child is only started with a slice of what is left after the report's reserve: so the sum of what
+  // is spent and what may still be spent never passes the budget, at any concurrency.
+  const limit: Allowance = {
+    ...(input.budget?.maxCostUsd !== undefined ? { usd: input.budget.maxCostUsd } : {}),
+    ...(input.budget?.maxTokens !== undefined ? { tokens: input.budget.maxTokens } : {}),
+  };
+  const reserving = (limit.usd !== undefined || limit.tokens !== undefined) && patched(BUDGET_PATCH);
+  let estimates: BudgetEstimates | undefined;
+  const slices = new Map<number, { slice: Allowance; usd: number; tokens: number }>();
+  let budgetCut = false;
+  /** What is left to hand out, keeping `reserve` (the report's) free. */
+  const room = (reserve: { usd: number; tokens: number } = estimates?.reportReserve ?? zero): Allowance => {
+    let heldUsd = 0;
+    let heldTokens = 0;
+    for (const s of slices.values()) {
+      heldUsd += Math.max(0, (s.slice.usd ?? 0) - s.usd);
+      heldTokens += Math.max(0, (s.slice.tokens ?? 0) - s.tokens);
+    }
+    const tokens = usage.inputTokens + usage.outputTokens;
+    return {
+      ...(limit.usd !== undefined ? { usd: limit.usd - costUsd - heldUsd - reserve.usd } : {}),
+      ...(limit.tokens !== undefined ? { tokens: limit.tokens - tokens - heldTokens - reserve.tokens } : {}),
+    };
   };
 
   setHandler(questionUpdateSignal, (update) => {
@@ -137,8 +196,15 @@ export async function deepResearch(
     if (q && q.status !== 'completed' && q.status !== 'failed') {
       Object.assign(q, { status: update.status, round: update.round, sources: update.sources });
     }
-    if (update.step) account(update.step);
-    checkBudget();
+    if (update.step) {
+      account(update.step);
+      const held = slices.get(update.n);
+      if (held) {
+        held.usd += update.step.costUsd;
+        held.tokens += update.step.usage.inputTokens + update.step.usage.outputTokens;
+      }
+    }
+    if (!reserving) checkBudget();
     showProgress();
   });
   setHandler(finishEarlyUpdate, () => {
@@ -166,10 +232,36 @@ export async function deepResearch(
       })
     : undefined;
 
+  // ---- 0b. a budget that cannot pay for a plan and a report fails now, before anything is spent ----
+  if (reserving) {
+    estimates = await proxyActivities<Activities>({
+      ...toolActivityOptions(),
+      summary: 'budget',
+    }).estimateBudget({
+      question: input.question,
+      maxQuestions: input.maxQuestions,
+      depth: input.depth,
+      ...(input.models ? { models: input.models } : {}),
+    });
+    // A plan and a report with nothing researched in between would be money spent for nothing.
+    const least = {
+      usd: estimates.planMin.usd + estimates.questionMin.usd + estimates.reportReserve.usd,
+      tokens: estimates.planMin.tokens + estimates.questionMin.tokens + estimates.reportReserve.tokens,
+    };
+    if (!fits(least, limit)) {
+      setPhase('failed');
+      throw ApplicationFailure.nonRetryable(
+        budgetTooSmall(limit, least, estimates),
+        FailureType.budgetTooSmall,
+      );
+    }
+  }
+
   // ---- 1. plan ----
   let planned: PlannedQuestion[] = [];
-  let repair: { responseId: string; problem: string } | undefined;
+  let repair: { responseId: string; problem: string; priorTokens: number } | undefined;
   for (let attempt = 0; attempt <= MAX_PLAN_REPAIRS; attempt++) {
+    if (estimates && !fits(estimates.planMin, room())) break;
     const result = await researchActivities(repair ? 'plan (repair)' : 'plan', policy).planResearch({
       question: input.question,
       maxQuestions: input.maxQuestions,
@@ -181,14 +273,21 @@ export async function deepResearch(
         depth: input.depth,
         mode: input.mode,
       },
-      ...(repair ? { repair } : {}),
+      ...(repair ? { repair: { responseId: repair.responseId, problem: repair.problem } } : {}),
+      ...(estimates
+        ? { allowance: { ...nonNegative(room()), ...(repair ? { priorTokens: repair.priorTokens } : {}) } }
+        : {}),
     });
     account(result.step);
     if (result.plan) {
       planned = result.plan.questions;
       break;
     }
-    repair = { responseId: result.step.responseId, problem: result.invalid ?? 'invalid plan' };
+    repair = {
+      responseId: result.step.responseId,
+      problem: result.invalid ?? 'invalid plan',
+      priorTokens: result.step.usage.inputTokens + result.step.usage.outputTokens,
+    };
   }
   if (!planned.length) {
     setPhase('failed');
@@ -213,7 +312,29 @@ export async function deepResearch(
       const index = next++;
       const n = index + 1;
       const q = questions[index]!;
-      checkBudget();
+      let slice: Allowance | undefined;
+      if (estimates) {
+        // Start a question only with room for at least one search; wait while running ones may give back.
+        const need = estimates.questionMin;
+        for (;;) {
+          await condition(() => stoppedBy !== undefined || fits(need, room()) || slices.size === 0);
+          if (stoppedBy || fits(need, room())) break;
+          // Another question took the room first: wait for it, unless nothing runs that could give back.
+          if (slices.size === 0) stop('budget');
+        }
+        if (!stoppedBy) {
+          const free = room();
+          slice = {
+            ...(free.usd !== undefined ? { usd: Math.min(estimates.questionNatural.usd, free.usd) } : {}),
+            ...(free.tokens !== undefined
+              ? { tokens: Math.min(estimates.questionNatural.tokens, free.tokens) }
+              : {}),
+          };
+          slices.set(n, { slice, usd: 0, tokens: 0 });
+        }
+      } else {
+        checkBudget();
+      }
       if (stoppedBy) {
         q.status = 'skipped';
         findings.push(emptyFinding(n, q.question, 'skipped'));
@@ -240,6 +361,9 @@ export async function deepResearch(
               reportTo: info.workflowId,
               ...(policy ? { policy } : {}),
               ...(prepared ? { web: prepared.web, functionTools: prepared.tools, mode: input.mode } : {}),
+              ...(slice && estimates
+                ? { allowance: slice, roundMin: estimates.roundMin, searchMin: estimates.questionMin }
+                : {}),
             },
           ],
           staticSummary: `q${n}: ${planned[index]!.question}`.slice(0, 200),
@@ -249,6 +373,7 @@ export async function deepResearch(
         // A stop requested while the child was starting must still reach it.
         if (stoppedBy) child.signal(stopResearchSignal, { reason: stoppedBy }).catch(() => undefined);
         const finding = await child.result();
+        if (finding.stoppedBy === 'budget') budgetCut = true;
         findings.push(finding);
         Object.assign(q, { status: 'completed', round: finding.rounds, sources: finding.sources.length });
       } catch (error) {
@@ -259,11 +384,22 @@ export async function deepResearch(
         findings.push(emptyFinding(n, q.question, 'failed', message));
       } finally {
         running.delete(n);
+        slices.delete(n);
         showProgress();
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(input.concurrency, planned.length) }, worker));
+  const workers = Array.from({ length: Math.min(input.concurrency, planned.length) }, worker);
+  if (patched(SETTLE_PATCH)) {
+    // A cancelled run ends only when every child has ended (and cancelled its responses), not when the
+    // first one has: nothing of it is left running once it reports CANCELLED.
+    const settled = await Promise.allSettled(workers);
+    const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failure) throw failure.reason;
+  } else {
+    await Promise.all(workers);
+  }
+  if (budgetCut) stoppedBy ??= 'budget';
 
   if (!stoppedBy && !findings.some((f) => f.status === 'completed')) {
     setPhase('failed');
@@ -281,6 +417,8 @@ export async function deepResearch(
     findings,
     ...choice('writer'),
     ...(stoppedBy ? { stoppedBy } : {}),
+    // Everything left is the report's: nothing else runs now.
+    ...(estimates ? { allowance: nonNegative(room(zero)), findingChars: estimates.reportFindingChars } : {}),
   });
   if (report.step) account(report.step);
   setPhase('completed');
@@ -305,6 +443,44 @@ export async function deepResearch(
     invalidCitationsRemoved: report.invalidCitationsRemoved,
     ...(report.simulated ? { simulated: true } : {}),
   };
+}
+
+const zero = { usd: 0, tokens: 0 };
+
+function nonNegative(a: Allowance): Allowance {
+  return {
+    ...(a.usd !== undefined ? { usd: Math.max(0, a.usd) } : {}),
+    ...(a.tokens !== undefined ? { tokens: Math.max(0, Math.floor(a.tokens)) } : {}),
+  };
+}
+
+/** Why the budget cannot pay for a plan, one question and a report, what it would take, and what to change. */
+function budgetTooSmall(
+  limit: Allowance,
+  least: { usd: number; tokens: number },
+  e: BudgetEstimates,
+): string {
+  const m = e.models;
+  const parts: string[] = [];
+  if (limit.usd !== undefined && least.usd > limit.usd) {
+    const up = (x: number) => `$${(Math.ceil(x * 1000) / 1000).toFixed(3)}`;
+    parts.push(
+      `budget.maxCostUsd ${limit.usd} cannot pay for a plan (at least ${up(e.planMin.usd)} with ${m.planner}), ` +
+        `one question researched (at least ${up(e.questionMin.usd)} with ${m.researcher}) and a report ` +
+        `(at least ${up(e.reportReserve.usd)} with ${m.writer}): raise budget.maxCostUsd (--max-cost) to at ` +
+        `least ${up(least.usd)} (each further question takes ${up(e.questionMin.usd)} to ` +
+        `${up(e.questionNatural.usd)}), or choose cheaper models`,
+    );
+  }
+  if (limit.tokens !== undefined && least.tokens > limit.tokens) {
+    parts.push(
+      `budget.maxTokens ${limit.tokens} cannot pay for a plan (at least ${e.planMin.tokens} tokens), one question ` +
+        `researched (at least ${e.questionMin.tokens}) and a report (at least ${e.reportReserve.tokens}): raise ` +
+        `budget.maxTokens to at least ${least.tokens} (each further question takes ${e.questionMin.tokens} to ` +
+        `${e.questionNatural.tokens})`,
+    );
+  }
+  return `The budget is too small to research: ${parts.join('; ')}.`;
 }
 
 function validateInput(raw: unknown): ResearchSettings {

@@ -1,8 +1,15 @@
-import { getExternalWorkflowHandle, proxyActivities, setHandler } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  setHandler,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { SearchInput, SearchOutput } from '../activities/research';
 import { mergeFinding } from '../src/findings';
-import { toolActivityOptions, type BackgroundResponsePolicy } from '../src/policies';
+import { fits, type Allowance } from '../src/budget';
+import { FailureType, toolActivityOptions, type BackgroundResponsePolicy } from '../src/policies';
 import type { ReasoningEffort } from '../src/schemas/background-response';
 import { emptyUsage, addUsage } from '../src/schemas/background-response';
 import type {
@@ -38,6 +45,22 @@ export interface ResearchQuestionInput {
   functionTools?: FunctionToolDefinition[];
   /** hybrid: research on the web, then one round that checks the finding against the private sources. */
   mode?: ResearchSettings['mode'];
+  /**
+   * Budgeted runs: the slice of the budget this question may spend (the parent holds it for us), and the
+   * least a follow-up round and a search need. A step is started only if its least fits what is left.
+   */
+  allowance?: Allowance;
+  roundMin?: { usd: number; tokens: number };
+  searchMin?: { usd: number; tokens: number };
+}
+
+/** The activity refused a step because its allowance cannot pay for it (nothing was created). */
+function isBudgetExhausted(error: unknown): boolean {
+  return (
+    error instanceof ActivityFailure &&
+    error.cause instanceof ApplicationFailure &&
+    error.cause.type === FailureType.budgetExhausted
+  );
 }
 
 type FindingParts = Pick<Finding, 'summary' | 'keyFacts' | 'sources'>;
@@ -78,6 +101,25 @@ export async function researchQuestion(input: ResearchQuestionInput): Promise<Fi
   let round = 0;
   let followUpRounds = 0;
   let refusedToolCalls = 0;
+  let budgetStopped = false;
+  const slice = input.allowance;
+  /** What is left of this question's slice. */
+  const left = (): Allowance => {
+    const tokens = usage.inputTokens + usage.outputTokens;
+    return {
+      ...(slice?.usd !== undefined ? { usd: Math.max(0, slice.usd - costUsd) } : {}),
+      ...(slice?.tokens !== undefined ? { tokens: Math.max(0, Math.floor(slice.tokens - tokens)) } : {}),
+    };
+  };
+  const affords = (need: { usd: number; tokens: number } | undefined): boolean => {
+    if (!slice || !need) return true;
+    if (fits(need, left())) return true;
+    budgetStopped = true;
+    return false;
+  };
+  /** The step's allowance (all that is left of the slice; the step takes what it needs of it). */
+  const allowance = (priorTokens?: number) =>
+    slice ? { allowance: { ...left(), ...(priorTokens ? { priorTokens } : {}) } } : {};
   const account = async (status: QuestionStatus, step: StepOutcome) => {
     usage = addUsage(usage, step.usage);
     costUsd += step.costUsd;
@@ -95,7 +137,10 @@ export async function researchQuestion(input: ResearchQuestionInput): Promise<Fi
     summary: string,
     request: SearchInput,
   ): Promise<{ parts: FindingParts; step: StepOutcome }> => {
-    let answer: SearchOutput = await researchActivities(summary, input.policy).searchWeb(request);
+    let answer: SearchOutput = await researchActivities(summary, input.policy).searchWeb({
+      ...request,
+      ...allowance(),
+    });
     let gathered: FindingParts = { summary: '', keyFacts: [], sources: [] };
     // Results recorded before private sources existed have no functionCalls: runs in flight replay them.
     const callsOf = (output: SearchOutput) => output.functionCalls ?? [];
@@ -121,9 +166,11 @@ export async function researchQuestion(input: ResearchQuestionInput): Promise<Fi
           r.sources.flatMap((s) => (s.excerpt ? [{ text: s.excerpt, urls: [s.url] }] : [])),
         ),
       });
-      if (stoppedBy) break;
+      if (stoppedBy || !affords(input.searchMin)) break;
+      const prior = answer.step.usage.inputTokens + answer.step.usage.outputTokens;
       answer = await researchActivities('tool answer', input.policy).searchWeb({
         ...request,
+        ...allowance(prior),
         continuation: {
           previousResponseId: answer.step.responseId,
           outputs: calls.map((call, i) => ({ callId: call.callId, output: results[i]!.output })),
@@ -134,47 +181,12 @@ export async function researchQuestion(input: ResearchQuestionInput): Promise<Fi
   };
 
   const queries = [input.planned.question, ...input.planned.searchHints].slice(0, 3);
-  const first = await search(`search: ${queries[0]}`, { ...searchOptions, queries, round: 0 });
-  finding = mergeFinding(finding, first.parts);
-  await account('researching', first.step);
-
-  for (round = 1; round <= input.depth && !stoppedBy; round++) {
-    const gaps = await researchActivities('follow-up', input.policy).findGaps({
-      overallQuestion: input.overallQuestion,
-      question: input.planned.question,
-      summary: finding.summary,
-      keyFacts: finding.keyFacts,
-      roundsLeft: input.depth - round + 1,
-      ...researcherModel,
-      ...choice,
-    });
-    await account('researching', gaps.step);
-    // An analysis that does not validate ends the follow-ups: what was found so far still stands.
-    const followUps = gaps.analysis && !gaps.analysis.done ? gaps.analysis.followUpQueries : [];
-    if (!followUps.length || stoppedBy) break;
-    const more = await search(`search: ${followUps[0]}`, {
-      ...searchOptions,
-      queries: followUps,
-      round,
-      knownSoFar: finding.summary,
-    });
-    finding = mergeFinding(finding, more.parts);
-    followUpRounds = round;
-    await account('researching', more.step);
-  }
-
-  if (hybrid && privateTools.length && !stoppedBy) {
-    const analysis = await search('private analysis', {
-      ...searchOptions,
-      web: false,
-      functionTools: privateTools,
-      purpose: 'private-analysis',
-      queries: [input.planned.question],
-      round,
-      knownSoFar: finding.summary,
-    });
-    finding = mergeFinding(finding, analysis.parts);
-    await account('researching', analysis.step);
+  try {
+    await researchSteps();
+  } catch (error) {
+    // A step the slice could not pay for was refused before anything was created: keep what was found.
+    if (!isBudgetExhausted(error)) throw error;
+    budgetStopped = true;
   }
 
   return {
@@ -185,7 +197,54 @@ export async function researchQuestion(input: ResearchQuestionInput): Promise<Fi
     rounds: followUpRounds,
     usage,
     costUsd,
-    ...(stoppedBy ? { stoppedBy } : {}),
+    ...(stoppedBy ? { stoppedBy } : budgetStopped ? { stoppedBy: 'budget' as const } : {}),
     ...(refusedToolCalls ? { refusedToolCalls } : {}),
   };
+
+  async function researchSteps(): Promise<void> {
+    const first = await search(`search: ${queries[0]}`, { ...searchOptions, queries, round: 0 });
+    finding = mergeFinding(finding, first.parts);
+    await account('researching', first.step);
+
+    for (round = 1; round <= input.depth && !stoppedBy; round++) {
+      if (!affords(input.roundMin)) break;
+      const gaps = await researchActivities('follow-up', input.policy).findGaps({
+        ...allowance(),
+        overallQuestion: input.overallQuestion,
+        question: input.planned.question,
+        summary: finding.summary,
+        keyFacts: finding.keyFacts,
+        roundsLeft: input.depth - round + 1,
+        ...researcherModel,
+        ...choice,
+      });
+      await account('researching', gaps.step);
+      // An analysis that does not validate ends the follow-ups: what was found so far still stands.
+      const followUps = gaps.analysis && !gaps.analysis.done ? gaps.analysis.followUpQueries : [];
+      if (!followUps.length || stoppedBy || !affords(input.searchMin)) break;
+      const more = await search(`search: ${followUps[0]}`, {
+        ...searchOptions,
+        queries: followUps,
+        round,
+        knownSoFar: finding.summary,
+      });
+      finding = mergeFinding(finding, more.parts);
+      followUpRounds = round;
+      await account('researching', more.step);
+    }
+
+    if (hybrid && privateTools.length && !stoppedBy && affords(input.searchMin)) {
+      const analysis = await search('private analysis', {
+        ...searchOptions,
+        web: false,
+        functionTools: privateTools,
+        purpose: 'private-analysis',
+        queries: [input.planned.question],
+        round,
+        knownSoFar: finding.summary,
+      });
+      finding = mergeFinding(finding, analysis.parts);
+      await account('researching', analysis.step);
+    }
+  }
 }

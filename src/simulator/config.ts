@@ -193,6 +193,7 @@ const responseStatsSchema = z.object({
   formatName: z.string().optional(),
   reasoningEffort: z.string().optional(),
   deleted: z.boolean().optional(),
+  metadata: z.record(z.string(), z.string()).optional(),
 });
 export type ResponseStats = z.infer<typeof responseStatsSchema>;
 

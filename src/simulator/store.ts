@@ -315,6 +315,8 @@ export class ResponseStore {
         ...(req.textFormat.type === 'json_schema' ? { formatName: req.textFormat.name } : {}),
         ...(req.reasoning.effort ? { reasoningEffort: req.reasoning.effort } : {}),
         ...(record.deleted ? { deleted: true } : {}),
+        // Who made the create (the request's metadata), so every response can be attributed.
+        ...(req.metadata ? { metadata: { ...req.metadata } } : {}),
       };
     }
     return {

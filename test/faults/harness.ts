@@ -123,3 +123,110 @@ export function inFlight(sim: RunningSimulator, kind?: StepKind): string[] {
     .filter(([, r]) => IN_FLIGHT.has(r.status) && r.polls >= 1 && (!kind || stepKind(r) === kind))
     .map(([id]) => id);
 }
+
+/** Who made a response and why, from the metadata every create carries (activities/background-response.ts). */
+export interface CreateAttribution {
+  responseId: string;
+  workflowId: string;
+  runId: string;
+  activityId: string;
+  attempt: number;
+  createdBecause: string;
+  createdAtMs: number;
+  polls: number;
+  status: string;
+}
+
+function attributionOf(id: string, r: ResponseStats): CreateAttribution {
+  const m = r.metadata ?? {};
+  return {
+    responseId: id,
+    workflowId: m.temporal_workflow_id ?? '?',
+    runId: m.temporal_run_id ?? '?',
+    activityId: m.temporal_activity_id ?? '?',
+    attempt: Number(m.temporal_attempt ?? 0),
+    createdBecause: m.created_because ?? 'unattributed',
+    createdAtMs: r.createdAtMs,
+    polls: r.polls,
+    status: r.status,
+  };
+}
+
+/** The window, stretched by a worker stalled past the heartbeat timeout between a create and its heartbeat. */
+export const STALLED_WINDOW = 'create-to-heartbeat window, stalled past the heartbeat timeout';
+
+/** A create beyond the first for one activity of one workflow, with the response it came after. */
+export interface ExtraCreate extends CreateAttribution {
+  previous: CreateAttribution;
+  /** The cause, named: see `nameCause`. */
+  cause: string;
+}
+
+/**
+ * The cause of an extra create, from what the create's attempt knew:
+ * - `create-to-heartbeat window`: the attempt found no response id in the previous attempt's heartbeat,
+ *   and the previous attempt, on the killed worker, did create one (it died between the create and the
+ *   heartbeat reaching the server);
+ * - `create-to-heartbeat window, stalled …`: the same with no kill: a live attempt whose heartbeat timeout
+ *   passed between its create and its heartbeat (it never polled);
+ * - `heartbeat timeout of a live attempt`: a live attempt that had polled was replaced without its id;
+ * - `failed response retried`, `stuck in queue replaced` (the give-up's heartbeat arrived, or the next
+ *   attempt found the response cancelled), `response gone at provider`: documented replacements;
+ * - `child restarted`: a new run of the same workflow id made the step again;
+ * - anything else is unexplained.
+ */
+function nameCause(extra: CreateAttribution, previous: CreateAttribution, killedAtMs?: number): string {
+  if (extra.runId !== previous.runId) return 'child restarted';
+  switch (extra.createdBecause) {
+    case 'no-heartbeat':
+      if (extra.attempt <= previous.attempt) return 'unexplained (same attempt)';
+      if (killedAtMs !== undefined && previous.createdAtMs <= killedAtMs) return 'create-to-heartbeat window';
+      // Not killed: the previous attempt was alive but timed out before its heartbeat (with the id) reached
+      // the server. If it never polled, the time-out fell inside the same window (a stalled worker: the
+      // heartbeat timeout passed between the create and the heartbeat); otherwise it is unexplained.
+      return previous.polls === 0 ? STALLED_WINDOW : 'heartbeat timeout of a live attempt';
+    case 'previous-failed':
+      return 'failed response retried';
+    case 'previous-stuck-queued':
+    case 'previous-cancelled':
+      return 'stuck in queue replaced';
+    case 'previous-not-found':
+      return 'response gone at provider';
+    default:
+      return `unexplained (${extra.createdBecause}, attempt ${extra.attempt} after ${previous.attempt})`;
+  }
+}
+
+/** Every extra create the simulator saw, attributed and named. */
+export function extraCreates(sim: RunningSimulator, killedAtMs?: number): ExtraCreate[] {
+  const groups = new Map<string, CreateAttribution[]>();
+  for (const [id, r] of Object.entries(sim.stats().responses)) {
+    const a = attributionOf(id, r);
+    const key = `${a.workflowId}#${a.activityId}`;
+    groups.set(key, [...(groups.get(key) ?? []), a]);
+  }
+  const extras: ExtraCreate[] = [];
+  for (const group of groups.values()) {
+    group.sort((a, b) => a.attempt - b.attempt || a.createdAtMs - b.createdAtMs);
+    for (let i = 1; i < group.length; i++) {
+      const previous = group[i - 1]!;
+      extras.push({ ...group[i]!, previous, cause: nameCause(group[i]!, previous, killedAtMs) });
+    }
+  }
+  return extras;
+}
+
+/** One line per extra create: which step, which attempts, the cause, and how long before `killedAtMs`. */
+export function describeExtras(extras: ExtraCreate[], killedAtMs?: number): string {
+  return extras
+    .map(
+      (e) =>
+        `${e.workflowId} activity ${e.activityId}: attempt ${e.attempt} created ${e.responseId} (${e.createdBecause}) ` +
+        `after attempt ${e.previous.attempt}'s ${e.previous.responseId} (${e.previous.status}, ${e.previous.polls} polls` +
+        (killedAtMs !== undefined
+          ? `, created ${Math.round(killedAtMs - e.previous.createdAtMs)} ms before the kill`
+          : '') +
+        `): ${e.cause}`,
+    )
+    .join('\n');
+}

@@ -1,0 +1,33 @@
+import { budgetEstimates, type BudgetEstimates } from '../src/budget';
+import { planPrompt } from '../src/prompts/plan';
+import type { ResearchSettings } from '../src/schemas/research';
+import type { ResearchDeps } from './research';
+
+export interface EstimateBudgetInput {
+  question: string;
+  maxQuestions: number;
+  depth: number;
+  models?: ResearchSettings['models'];
+}
+
+/**
+ * What a budgeted run reserves with: the least a plan, a question, a follow-up round and the report
+ * need, priced with this worker's price table and the run's models. No I/O, no spending: the run can
+ * tell before planning whether its budget can pay for a plan and a report at all.
+ */
+export function estimateBudget(deps: ResearchDeps, input: EstimateBudgetInput): Promise<BudgetEstimates> {
+  const models = {
+    planner: input.models?.planner ?? deps.models.planner,
+    researcher: input.models?.researcher ?? deps.models.researcher,
+    writer: input.models?.writer ?? deps.models.writer,
+  };
+  const plan = planPrompt(input.question, input.maxQuestions);
+  return Promise.resolve(
+    budgetEstimates(deps.prices, models, {
+      maxQuestions: input.maxQuestions,
+      depth: input.depth,
+      // The prompt and the plan's JSON schema, as the plan step sends them.
+      planInputChars: plan.instructions.length + plan.input.length + 2_000,
+    }),
+  );
+}
