@@ -17,6 +17,7 @@ import { runBackgroundResponse, type BackgroundResponseDeps } from '../activitie
 import { planResearch, searchWeb, writeReport, type ResearchDeps } from '../activities/research';
 import { ConfigError, loadWorkerSettings } from '../src/config';
 import { createOpenAIClient } from '../src/openai/client';
+import { capabilitiesOf, DEFAULT_MODEL_CAPABILITIES, effortFor } from '../src/openai/models';
 import { costOfUsage, priceFor, type PriceTable } from '../src/pricing';
 import type { BackgroundRequest, BackgroundResult, Usage } from '../src/schemas/background-response';
 import { SourceRegistry } from '../src/tools/registry';
@@ -113,6 +114,14 @@ async function main(): Promise<void> {
     sources: new SourceRegistry({ dir: process.cwd(), sources: {} }),
     ...(settings.modelCapabilities ? { modelCapabilities: settings.modelCapabilities } : {}),
   };
+  // Little reasoning keeps each check cheap: `low`, or the nearest effort the model takes (none at all
+  // for a model without reasoning), so --model can name any model in the table.
+  const lowEffort = effortFor(
+    capabilitiesOf(settings.modelCapabilities ?? DEFAULT_MODEL_CAPABILITIES, model),
+    'low',
+    ['web_search', 'function'],
+  );
+  const low = lowEffort ? { reasoningEffort: lowEffort } : {};
   const env = () =>
     new MockActivityEnvironment(
       { workflowExecution: { workflowId: 'smoke-openai', runId: 'smoke' } },
@@ -141,7 +150,7 @@ async function main(): Promise<void> {
           step: 'smoke: background',
           input: 'Reply with the single word: ready',
           maxOutputTokens: 300,
-          reasoningEffort: 'low',
+          ...low,
         });
         spend(model, r.usage);
         // A model that writes more than asked stops at max_output_tokens: still a finished background run.
@@ -172,7 +181,7 @@ async function main(): Promise<void> {
             step: 'smoke: cancel',
             input: 'Write a 1500-word essay on the history of the printing press.',
             maxOutputTokens: 2_000,
-            reasoningEffort: 'low' as const,
+            ...low,
           },
           a,
         ).then(
@@ -207,7 +216,7 @@ async function main(): Promise<void> {
           tools: [{ type: 'web_search', searchContextSize: 'low' }],
           maxToolCalls: 1,
           maxOutputTokens: 800,
-          reasoningEffort: 'low',
+          ...low,
         });
         spend(model, r.usage);
         const urls = r.webSearches.flatMap((s) => s.sources);
@@ -224,7 +233,7 @@ async function main(): Promise<void> {
         const out = await inContext(planResearch, deps, {
           question: 'What limits the range of electric aircraft?',
           maxQuestions: 1,
-          reasoningEffort: 'low',
+          ...low,
           maxOutputTokens: 1_500,
         });
         spend(model, out.step.usage);
@@ -252,7 +261,7 @@ async function main(): Promise<void> {
           input: 'Call get_code_word, then tell me the code word it returned.',
           tools: [tool],
           maxOutputTokens: 400,
-          reasoningEffort: 'low',
+          ...low,
         });
         spend(model, first.usage);
         if (!first.functionCalls.length)
@@ -273,7 +282,7 @@ async function main(): Promise<void> {
             previousResponseId: answer.responseId,
             tools: [tool],
             maxOutputTokens: 400,
-            reasoningEffort: 'low',
+            ...low,
           });
           spend(model, answer.usage);
         }
@@ -294,7 +303,7 @@ async function main(): Promise<void> {
         const planned = await inContext(planResearch, deps, {
           question,
           maxQuestions: 1,
-          reasoningEffort: 'low',
+          ...low,
           maxOutputTokens: 1_500,
         });
         spend(model, planned.step.usage);
@@ -306,7 +315,7 @@ async function main(): Promise<void> {
           queries: q.searchHints.slice(0, 1),
           round: 0,
           searchContextSize: 'low',
-          reasoningEffort: 'low',
+          ...low,
           maxOutputTokens: 1_500,
           maxToolCalls: 1,
         });
@@ -314,7 +323,7 @@ async function main(): Promise<void> {
         if (!found.sources.length) throw new Error('the search found no sources');
         const report = await inContext(writeReport, deps, {
           question,
-          reasoningEffort: 'low',
+          ...low,
           maxOutputTokens: 2_500,
           findings: [
             {

@@ -4,6 +4,7 @@ import { ActivityCancellationDetails, ApplicationFailure, CancelledFailure } fro
 import OpenAI from 'openai';
 import { z } from 'zod';
 import { runBackgroundResponse, type BackgroundResponseDeps } from '../activities/background-response';
+import { GAPS_FORMAT, PLAN_FORMAT, structuredFormat } from '../activities/research';
 import type { PollSettings } from '../src/config';
 import type { BackgroundRequest, BackgroundResult } from '../src/schemas/background-response';
 import { startSimulator, type RunningSimulator } from '../src/simulator';
@@ -381,5 +382,37 @@ describe('what real responses do that the simulator does not (scripted over HTTP
     expect(failure.message).toMatch(
       /Supported values are: 'high'[\s\S]*reasoningEffort[\s\S]*models\.researcher/,
     );
+  });
+});
+
+describe('structured-output formats (built with openai/helpers/zod)', () => {
+  test('a schema strict mode refuses fails when it is built, not as a 400 at the provider', () => {
+    expect(() => structuredFormat('optional_field', z.strictObject({ a: z.string().optional() }))).toThrow(
+      /optional\(\)` without `\.nullable\(\)/,
+    );
+    expect(() =>
+      structuredFormat('intersection', z.object({ a: z.string().and(z.object({ b: z.string() })) })),
+    ).toThrow(/allOf/);
+    expect(() => structuredFormat('not_an_object', z.array(z.string()) as unknown as z.ZodObject)).toThrow(
+      /Root schema must have type: 'object'/,
+    );
+  });
+
+  test('a discriminated union becomes anyOf (strict mode has no oneOf), and the formats we send are strict', () => {
+    const union = structuredFormat(
+      'union',
+      z.strictObject({
+        pick: z.discriminatedUnion('kind', [
+          z.strictObject({ kind: z.literal('a'), x: z.string() }),
+          z.strictObject({ kind: z.literal('b'), y: z.number() }),
+        ]),
+      }),
+    );
+    expect(JSON.stringify(union.schema)).not.toContain('oneOf');
+    expect(JSON.stringify(union.schema)).toContain('anyOf');
+    for (const format of [PLAN_FORMAT, GAPS_FORMAT]) {
+      expect(JSON.stringify(format.schema)).not.toMatch(/"(oneOf|allOf|not)"/);
+      expect(format.schema).toMatchObject({ type: 'object', additionalProperties: false });
+    }
   });
 });
