@@ -177,3 +177,52 @@ new SourceRegistry(loadSourcesFile(${JSON.stringify(file)}, ''))
     /^source "x:broken": module .*broken\.mjs must default-export defineSourceType\(\{ type, options, open \}\): type must be a name such as "weather"; options must be a zod schema; open must be a function$/,
   );
 });
+
+test('from the built package under plain Node 24 (no tsx), the README module loads with Node’s own type stripping', async () => {
+  const [module] = codeBlocks(howTo, 'ts');
+  const folder = mkdtempSync(path.join(tmpdir(), 'dr-weather-dist-'));
+  writeFileSync(path.join(folder, 'weather-source.ts'), module!);
+  const file = path.join(folder, 'my.sources.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      sources: {
+        'weather:live': { type: 'module', module: './weather-source.ts', options: { baseUrl: weatherUrl } },
+      },
+    }),
+  );
+  // The build, as `npm run build` makes it, into test/.tmp (ignored by git) so it finds node_modules.
+  const outDir = path.join(ROOT, 'test', '.tmp', `dist-${process.pid}`);
+  const tsc = require.resolve('typescript/bin/tsc');
+  await run(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', outDir], {
+    cwd: ROOT,
+    timeout: 300_000,
+  });
+  try {
+    const script = `
+      const { loadSourcesFile } = require(${JSON.stringify(path.join(outDir, 'src/tools/config.js'))});
+      const { SourceRegistry } = require(${JSON.stringify(path.join(outDir, 'src/tools/registry.js'))});
+      const registry = new SourceRegistry(loadSourcesFile(${JSON.stringify(file)}, ''));
+      registry.run('weather_live__current_weather', '{"city":"Oslo"}', new AbortController().signal, ['weather_live__current_weather'])
+        .then((r) => console.log(JSON.stringify({ typescript: process.features.typescript, execArgv: process.execArgv, result: r })))
+        .finally(() => registry.close());
+    `;
+    writeFileSync(path.join(folder, 'use.cjs'), script);
+    const { stdout } = await run(process.execPath, ['use.cjs'], { cwd: folder, timeout: 60_000 });
+    const answer = JSON.parse(stdout) as {
+      typescript: string;
+      execArgv: string[];
+      result: { output: string; sources: { url: string; title: string }[] };
+    };
+    expect(answer.execArgv).toEqual([]);
+    expect(answer.typescript).toBe('strip');
+    expect(answer.result.output).toContain('light rain');
+    expect(answer.result.sources[0]).toMatchObject({
+      title: 'Weather in Oslo',
+      url: `${weatherUrl}/v1/now?city=Oslo`,
+    });
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+    rmSync(folder, { recursive: true, force: true });
+  }
+});
