@@ -39,12 +39,12 @@ test('an unlimited allowance gives the natural limits', () => {
 });
 
 test('an unknown model is priced at the table’s highest rates, so its limits are the tightest', () => {
-  const known = limitsFor(DEFAULT_PRICES, 'gpt-5-mini', 'search', 400, { usd: 0.06 });
-  const unknown = limitsFor(DEFAULT_PRICES, 'brand-new-model', 'search', 400, { usd: 0.06 });
+  const known = limitsFor(DEFAULT_PRICES, 'gpt-5-mini', 'search', 400, { usd: 0.2 });
+  const unknown = limitsFor(DEFAULT_PRICES, 'brand-new-model', 'search', 400, { usd: 0.2 });
   expect(unknown!.maxOutputTokens).toBeLessThan(known!.maxOutputTokens);
   expect(
     stepCeiling(DEFAULT_PRICES, 'brand-new-model', 400, unknown!.maxOutputTokens, unknown!.maxToolCalls).usd,
-  ).toBeLessThanOrEqual(0.06);
+  ).toBeLessThanOrEqual(0.2);
 });
 
 test('estimates grow with the questions and depth a run asks for', () => {

@@ -44,10 +44,9 @@ beforeAll(async () => {
   // The project's example sources, plus an MCP server written for the test.
   postgres = await startPostgres();
   // The worker reads the connection string from its environment, never from the sources file.
-  process.env.TEST_SALES_DATABASE_URL = await postgres.createDatabase(
-    'sales',
-    fs.readFileSync(path.join(ROOT, 'examples/example.sql'), 'utf8'),
-  );
+  // As README tells operators: the source logs in as the read-only role, never as a superuser.
+  await postgres.createDatabase('sales', fs.readFileSync(path.join(ROOT, 'examples/example.sql'), 'utf8'));
+  process.env.TEST_SALES_DATABASE_URL = await postgres.createReadOnlyRole('sales');
   sourcesFile = path.join(os.tmpdir(), `deep-research-sources-${process.pid}.json`);
   fs.writeFileSync(
     sourcesFile,
