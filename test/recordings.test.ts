@@ -34,10 +34,10 @@ import {
 } from '../src/schemas/background-response';
 import { keyFactSchema, sourceSchema } from '../src/schemas/research';
 import { SourceRegistry } from '../src/tools/registry';
+import { recordingsDir } from './helpers/reference';
 import {
   exchangeOf,
   finalResponseOf,
-  findRecordedDir,
   loadRecordings,
   startReplayServer,
   type Interaction,
@@ -592,7 +592,7 @@ function describeRecordings(recordings: Recording[], referenceDir: string) {
   });
 }
 
-const recordedDir = findRecordedDir();
+const recordedDir = recordingsDir();
 
 if (!recordedDir) {
   test('recordings: nothing to replay', () => {

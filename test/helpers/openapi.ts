@@ -1,8 +1,17 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
+import { referenceDir, SPEC_FILE } from './reference';
+
+export {
+  loadRecordings,
+  recordingsDir,
+  referenceDir,
+  type Recording,
+  type RecordedExchange,
+} from './reference';
 
 /**
  * OpenAI's published OpenAPI spec (`shared/reference/openai-openapi.yaml`) as a JSON Schema validator, so
@@ -23,33 +32,7 @@ import { parse } from 'yaml';
  * `undefined` there so suites can say so and skip.
  */
 
-const SPEC_FILE = 'openai-openapi.yaml';
 const SPEC_ID = 'https://github.com/openai/openai-openapi/openapi.yaml';
-
-/**
- * The folder holding `openai-openapi.yaml` and `recorded/`: `DEEP_RESEARCH_REFERENCE_DIR`, else the nearest
- * `shared/reference` in a folder above the project (`../shared` from a checkout, `../../shared` from a git
- * worktree under a sibling folder).
- */
-export function referenceDir(): string | undefined {
-  const fromEnv = process.env['DEEP_RESEARCH_REFERENCE_DIR'];
-  if (fromEnv) return existsSync(join(fromEnv, SPEC_FILE)) ? resolve(fromEnv) : undefined;
-  let dir = resolve(__dirname, '..', '..');
-  for (let depth = 0; depth < 4; depth++) {
-    const parent = dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-    const candidate = join(dir, 'shared', 'reference');
-    if (existsSync(join(candidate, SPEC_FILE))) return candidate;
-  }
-  return undefined;
-}
-
-/** `recorded/` of the reference: real HTTP exchanges with the Responses API (see its README). */
-export function recordingsDir(): string | undefined {
-  const dir = referenceDir();
-  return dir && existsSync(join(dir, 'recorded')) ? join(dir, 'recorded') : undefined;
-}
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -367,31 +350,6 @@ export function assertValid(schemaName: string, value: unknown, label = schemaNa
         `value: ${JSON.stringify(value).slice(0, 2000)}`,
     );
   }
-}
-
-export interface RecordedExchange {
-  request: { method: string; uri: string; body: unknown };
-  response: { status: number; headers: Record<string, string>; body: unknown };
-}
-
-export interface Recording {
-  /** File name in `recorded/`. */
-  file: string;
-  source: { repo: string; path: string; commit: string };
-  interactions: RecordedExchange[];
-}
-
-/** Every recording in `recorded/` (empty where the reference is absent). */
-export function loadRecordings(): Recording[] {
-  const dir = recordingsDir();
-  if (!dir) return [];
-  return readdirSync(dir)
-    .filter((file) => file.endsWith('.json'))
-    .sort()
-    .map((file) => ({
-      file,
-      ...(JSON.parse(readFileSync(join(dir, file), 'utf8')) as Omit<Recording, 'file'>),
-    }));
 }
 
 /**

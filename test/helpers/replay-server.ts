@@ -1,57 +1,14 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { z } from 'zod';
+import type { RecordedExchange } from './reference';
 
 /**
  * Real recorded OpenAI exchanges (shared/reference/recorded, beside the checkout) served from a tiny
  * local HTTP server, so the real `openai` client parses the very bytes the API sent.
  */
 
-const interactionSchema = z.object({
-  request: z.object({ method: z.string(), uri: z.string(), body: z.unknown() }),
-  response: z.object({
-    status: z.number().int(),
-    headers: z.record(z.string(), z.string()).default({}),
-    body: z.unknown(),
-  }),
-});
-export type Interaction = z.infer<typeof interactionSchema>;
-
-export const recordingSchema = z.object({
-  source: z.object({ repo: z.string(), path: z.string(), commit: z.string() }),
-  interactions: z.array(interactionSchema).min(1),
-});
-export type Recording = z.infer<typeof recordingSchema> & { file: string };
-
-/**
- * Where the recordings are: DEEP_RESEARCH_REFERENCE_DIR, else the first `shared/reference/recorded`
- * beside the checkout or one of its parents (CI puts shared/ beside the clone; helpers' worktrees sit
- * two levels down). Undefined when there is none (a plain clone).
- */
-export function findRecordedDir(start = path.resolve(__dirname, '..', '..')): string | undefined {
-  const fromEnv = process.env.DEEP_RESEARCH_REFERENCE_DIR;
-  if (fromEnv) {
-    const dir = path.join(fromEnv, 'recorded');
-    return existsSync(dir) ? dir : undefined;
-  }
-  for (let dir = start; ; dir = path.dirname(dir)) {
-    const candidate = path.join(dir, 'shared', 'reference', 'recorded');
-    if (existsSync(candidate)) return candidate;
-    if (path.dirname(dir) === dir) return undefined;
-  }
-}
-
-export function loadRecordings(dir: string): Recording[] {
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .sort()
-    .map((file) => ({
-      file,
-      ...recordingSchema.parse(JSON.parse(readFileSync(path.join(dir, file), 'utf8'))),
-    }));
-}
+export { loadRecordings, type Recording } from './reference';
+export type Interaction = RecordedExchange;
 
 /** The final Response of an exchange: the JSON body, or the Response an SSE stream ended with. */
 export function finalResponseOf(interaction: Interaction): Record<string, unknown> | undefined {
