@@ -178,7 +178,8 @@ test('`deep-research run` without OPENAI_API_KEY or --simulate names both ways f
       },
     },
   ).catch((e: { code: number; stderr: string }) => e);
-  expect(error).toMatchObject({ code: 1 });
+  // A setting to fix (no key, no worker) found before anything starts: status 2.
+  expect(error).toMatchObject({ code: 2 });
   expect((error as { stderr: string }).stderr).toMatch(/OPENAI_API_KEY[\s\S]*--simulate/);
 });
 
