@@ -73,6 +73,12 @@ export async function runBackgroundResponse(
     baseURL: deps.openai.baseURL,
   };
   const fail = (error: unknown): never => {
+    // A request we aborted ourselves (the activity is cancelled: the workflow's cancel or a worker shutting
+    // down) is no provider error: classified, it would read as a rejected request and fail the step for good.
+    if (ctx.cancellationSignal.aborted) {
+      const reason: unknown = ctx.cancellationSignal.reason;
+      throw reason instanceof CancelledFailure ? reason : new CancelledFailure('activity cancelled');
+    }
     throw classifyOpenAIError(error, errorContext);
   };
 

@@ -178,7 +178,8 @@ test('`deep-research run` without OPENAI_API_KEY or --simulate names both ways f
       },
     },
   ).catch((e: { code: number; stderr: string }) => e);
-  expect(error).toMatchObject({ code: 1 });
+  // A setting to fix (no key, no worker) found before anything starts: status 2.
+  expect(error).toMatchObject({ code: 2 });
   expect((error as { stderr: string }).stderr).toMatch(/OPENAI_API_KEY[\s\S]*--simulate/);
 });
 
@@ -213,7 +214,8 @@ describe('the deep-research CLI against a running worker', () => {
   test('bad input is refused with every bad field named and nothing started', async () => {
     const before = sim.stats().created;
     const error = await cli('start', '--questions', '13', '--depth', 'deep', 'hi').catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 1 });
+    // A usage error is invalid input too: status 2.
+    expect(error).toMatchObject({ code: 2 });
     expect((error as { stderr: string }).stderr).toContain('--depth takes a number');
     const invalid = await cli('start', '--questions', '13', '--reasoning-effort', 'extreme', 'hi').catch(
       (e: { code: number; stderr: string }) => e,

@@ -16,6 +16,16 @@ export function describeIssues(error: z.ZodError): string[] {
         return issue.input === undefined
           ? `${field} is required (${issue.expected})`
           : `${field} must be ${article(issue.expected)} (got ${typeName(issue.input)})`;
+      case 'invalid_key': {
+        // A record's key: zod only says "Invalid key in record"; name the key, the rule and its pattern.
+        const parent = issue.path.slice(0, -1).map(String).join('.') || '(input)';
+        const why = issue.issues.map((inner) =>
+          inner.code === 'invalid_format' && 'pattern' in inner && inner.pattern
+            ? `${inner.message} (pattern ${String(inner.pattern)})`
+            : inner.message,
+        );
+        return `${parent}: the key ${JSON.stringify(String(issue.input ?? issue.path.at(-1)))} is not allowed: ${why.join('; ')}`;
+      }
       case 'invalid_value':
         return `${field} must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
       case 'too_small':

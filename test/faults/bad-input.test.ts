@@ -125,7 +125,8 @@ test('malformed JSON is refused before anything starts, by both CLIs', async () 
       env: { ...process.env, TEMPORAL_ADDRESS: testAddress() },
     },
   ).catch((e: { code: number; stderr: string }) => e);
-  expect(ours).toMatchObject({ code: 1 });
+  // Invalid input: status 2, like every invalid input or setting (README, "From our CLI").
+  expect(ours).toMatchObject({ code: 2 });
   expect((ours as { stderr: string }).stderr).toContain('--input is not valid JSON');
 
   const temporal = await findTemporalCli({ log: () => undefined });
