@@ -35,10 +35,9 @@ beforeAll(async () => {
   // The project's example sources, plus an MCP server written for the test.
   postgres = await startPostgres();
   // The worker reads the connection string from its environment, never from the sources file.
-  process.env.TEST_SALES_DATABASE_URL = await postgres.createDatabase(
-    'sales',
-    fs.readFileSync(path.join(ROOT, 'examples/example.sql'), 'utf8'),
-  );
+  await postgres.createDatabase('sales', fs.readFileSync(path.join(ROOT, 'examples/example.sql'), 'utf8'));
+  // As the read-only role README tells operators to create: a superuser would be refused.
+  process.env.TEST_SALES_DATABASE_URL = await postgres.createReadOnlyRole('sales');
   sourcesFile = path.join(os.tmpdir(), `deep-research-sources-${process.pid}.json`);
   fs.writeFileSync(
     sourcesFile,
