@@ -26,7 +26,10 @@ interface Measured {
   result?: ToolResult;
   error?: Error;
   ms: number;
+  /** Longest event-loop delay (wall clock): includes time the machine did not schedule this process. */
   lagMs: number;
+  /** Longest time the main thread was busy (its own CPU time) within one event-loop delay: blocking. */
+  blockedMs: number;
   rssGrowth: number;
   /** Bytes the test process's children (the SQLite child) wrote with write(2) during the call. */
   childWrites: number;
@@ -59,6 +62,7 @@ interface Row {
   outcome: string;
   ms: number;
   lagMs: number;
+  blockedMs: number;
   peakRssMiB: number;
 }
 const table: Row[] = [];
@@ -69,7 +73,9 @@ async function measure(call: () => Promise<ToolResult>): Promise<Measured> {
   const base = process.memoryUsage.rss();
   let peak = base;
   let last = performance.now();
+  let lastCpu = process.threadCpuUsage();
   let lag = 0;
+  let blocked = 0;
   const firstWrites = childWchar();
   const lastWrites = new Map(firstWrites);
   const sampleWrites = () => {
@@ -80,8 +86,12 @@ async function measure(call: () => Promise<ToolResult>): Promise<Measured> {
   };
   const tick = setInterval(() => {
     const now = performance.now();
+    const cpu = process.threadCpuUsage();
+    const busyMs = (cpu.user - lastCpu.user + cpu.system - lastCpu.system) / 1000;
     lag = Math.max(lag, now - last - 5);
+    blocked = Math.max(blocked, Math.min(now - last, busyMs));
     last = now;
+    lastCpu = cpu;
     peak = Math.max(peak, process.memoryUsage.rss());
     sampleWrites();
   }, 5);
@@ -102,7 +112,13 @@ async function measure(call: () => Promise<ToolResult>): Promise<Measured> {
   let childWrites = 0;
   for (const [pid, wchar] of lastWrites) childWrites += wchar - (firstWrites.get(pid) ?? 0);
   const lagMs = Math.max(lag, histogram.max / 1e6 - 5);
+  const cpu = process.threadCpuUsage();
+  blocked = Math.max(
+    blocked,
+    Math.min(performance.now() - last, (cpu.user - lastCpu.user + cpu.system - lastCpu.system) / 1000),
+  );
   return {
+    blockedMs: blocked,
     ...(result ? { result } : {}),
     ...(error ? { error } : {}),
     ms,
@@ -145,6 +161,7 @@ async function probe(
     outcome: outcome.length > 110 ? `${outcome.slice(0, 109)}…` : outcome,
     ms: Math.round(measured.ms),
     lagMs: Math.round(measured.lagMs),
+    blockedMs: Math.round(measured.blockedMs),
     peakRssMiB: Math.round((measured.rssGrowth / 1024 / 1024) * 10) / 10,
   });
   if ('thrown' in expected) {
@@ -161,8 +178,10 @@ async function probe(
       expected.bounded(text);
     }
   }
-  expect({ name, lagMs: measured.lagMs }).toEqual({ name, lagMs: expect.any(Number) });
-  expect(measured.lagMs).toBeLessThan(MAX_LAG_MS);
+  // Blocking is the main thread's own work within one delay; a delay alone may be the busy machine not
+  // scheduling this process (both are in the table).
+  expect({ name, blockedMs: measured.blockedMs }).toEqual({ name, blockedMs: expect.any(Number) });
+  expect(measured.blockedMs).toBeLessThan(MAX_LAG_MS);
   expect(measured.rssGrowth).toBeLessThan(MAX_RSS_GROWTH);
   // No temporary files: what a child writes is its answers over IPC.
   expect({ name, childWrites: measured.childWrites }).toEqual({ name, childWrites: expect.any(Number) });
@@ -197,11 +216,11 @@ async function waitFor<T>(what: string, check: () => Promise<T | undefined>, tim
 
 afterAll(() => {
   const lines = [
-    '| database | probe | outcome | time ms | max event-loop delay ms | peak RSS growth MiB |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| database | probe | outcome | time ms | max event-loop delay ms | max main-thread busy in one delay ms | peak RSS growth MiB |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
     ...table.map(
       (r) =>
-        `| ${r.database} | ${r.probe.replace(/\|/g, '\\|')} | ${r.outcome.replace(/\|/g, '\\|').replace(/\n/g, ' ')} | ${r.ms} | ${r.lagMs} | ${r.peakRssMiB} |`,
+        `| ${r.database} | ${r.probe.replace(/\|/g, '\\|')} | ${r.outcome.replace(/\|/g, '\\|').replace(/\n/g, ' ')} | ${r.ms} | ${r.lagMs} | ${r.blockedMs} | ${r.peakRssMiB} |`,
     ),
   ];
   process.stdout.write(`\nSQL probe table\n${lines.join('\n')}\n`);
@@ -595,7 +614,8 @@ describe('SQLite under hostile queries', () => {
   const target = path.join(os.tmpdir(), `dr-sqlite-probe-${process.pid}`);
 
   beforeAll(async () => {
-    source = sqliteSource('db:probe', { path: EXAMPLE_DB, statementTimeoutMs: 20_000 });
+    // A long timeout, so the memory limit is what stops the memory probes, however busy the machine.
+    source = sqliteSource('db:probe', { path: EXAMPLE_DB, statementTimeoutMs: 60_000 });
     schemaBefore = (await tool(source, 'describe_database').run({}, { signal: new AbortController().signal }))
       .output;
     shaBefore = dbSha();
@@ -679,8 +699,8 @@ describe('SQLite under hostile queries', () => {
     ],
     ['a 1 GB blob', 'SELECT randomblob(1000000000) AS b', { refused: /^error: string or blob too big/ }],
     [
-      'four 30 MB cells',
-      "SELECT printf('%.*c', 30000000, 'x') a, printf('%.*c', 30000000, 'x') b, printf('%.*c', 30000000, 'x') c, printf('%.*c', 30000000, 'x') d",
+      'four 10 MB cells',
+      "SELECT printf('%.*c', 10000000, 'x') a, printf('%.*c', 10000000, 'x') b, printf('%.*c', 10000000, 'x') c, printf('%.*c', 10000000, 'x') d",
       {
         bounded: (o) => {
           expect(o).toMatch(/^1 row:/);
@@ -689,13 +709,13 @@ describe('SQLite under hostile queries', () => {
       },
     ],
     [
-      'four 60 MB cells',
-      "SELECT printf('%.*c', 60000000, 'x') a, printf('%.*c', 60000000, 'x') b, printf('%.*c', 60000000, 'x') c, printf('%.*c', 60000000, 'x') d",
-      { refused: /^error: the statement needed more than 512 MiB of memory/ },
+      'four 100 MB cells',
+      "SELECT printf('%.*c', 100000000, 'x') a, printf('%.*c', 100000000, 'x') b, printf('%.*c', 100000000, 'x') c, printf('%.*c', 100000000, 'x') d",
+      { refused: /^error: string or blob too big \(a value may hold at most 67108864 bytes/ },
     ],
     [
       'a DISTINCT holding 800 MB of temporary storage',
-      'SELECT count(*) FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 8000) SELECT DISTINCT randomblob(100000) FROM c)',
+      'SELECT count(*) FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 80) SELECT DISTINCT zeroblob(10000000) || x FROM c)',
       {
         refused:
           /^error: the statement needed more than 512 MiB of memory \(temporary sort space included\) and was stopped/,
@@ -707,7 +727,7 @@ describe('SQLite under hostile queries', () => {
       { bounded: (o) => expect(o).toMatch(/^First \d+ rows \(the query returned more\)|Output cut at/) },
     ],
     [
-      '1100 columns',
+      'a join of 110 tables',
       `SELECT * FROM ${Array.from({ length: 110 }, (_, i) => `customers t${i}`)
         .slice(0, 110)
         .join(', ')} LIMIT 1`,

@@ -5,8 +5,8 @@
  * Every request gets a connection of its own, opened read-only and closed after the answer, so nothing a
  * statement does (TEMP objects, PRAGMA settings) can reach the next one. On that connection an authorizer
  * allows only reading: SELECT, reading tables, calling functions, recursive CTEs and reading PRAGMAs that
- * describe the schema; temporary storage stays in memory, and SQLite's whole heap (which holds it) is
- * capped, as is the size of one value. Queries are wrapped so SQLite itself cuts each text cell and stops
+ * describe the schema; temporary storage stays in memory (the parent watches this process's memory: node:sqlite
+ * is built without memory statistics, so SQLite's own heap limit would not hold), and one value is capped. Queries are wrapped so SQLite itself cuts each text cell and stops
  * after maxRows + 1 rows; answers go back over IPC as display text, bounded in rows and bytes.
  *
  * Self-contained on purpose (only `node:` modules, erasable TypeScript): it runs as compiled JavaScript
@@ -18,8 +18,8 @@ interface ChildConfig {
   file: string;
   /** Characters kept of a text cell (the parent shows one less and an ellipsis). */
   cellChars: number;
-  /** SQLite's heap, including in-memory temporary storage. */
-  heapBytes: number;
+  /** The process's resident memory the parent allows (it watches and kills), for error messages. */
+  processBytes: number;
   /** The longest string or blob SQLite will build or read. */
   valueBytes: number;
   /** Columns of a query's result shown; the rest are counted in one more column. */
@@ -188,8 +188,8 @@ function answer(request: Request): unknown {
     const message = String((error as Error)?.message ?? error);
     const why = denied ? `${message}: ${denied}` : message;
     const memory = /out of memory|too big/i.test(message)
-      ? ` (the SQLite source holds at most ${config.heapBytes} bytes, temporary sort space included, and ` +
-        `${config.valueBytes} bytes per value: aggregate, filter or cut long values with substr)`
+      ? ` (a value may hold at most ${config.valueBytes} bytes, and a statement's process at most ` +
+        `${config.processBytes} bytes, temporary sort space included: aggregate, filter or cut long values with substr)`
       : '';
     return { id: request.id, ok: false, error: why + memory };
   } finally {
@@ -200,10 +200,6 @@ function answer(request: Request): unknown {
 process.on('disconnect', () => process.exit(0));
 let ready = false;
 try {
-  // Process-wide and, from SQL, only ever lowered: set once before any statement runs.
-  const setup = new DatabaseSync(':memory:');
-  setup.exec(`PRAGMA hard_heap_limit = ${config.heapBytes}`);
-  setup.close();
   open().close();
   ready = true;
 } catch (error) {

@@ -210,8 +210,6 @@ interface QueryRequest {
 type ChildReply =
   { id: number; ok: true; result: QueryRows } | { id: number; ok: false; error: string; fatal?: boolean };
 
-/** SQLite's heap in the child (a second line: node:sqlite does not enforce it, see the watchdog). */
-export const SQLITE_HEAP_BYTES = 256 * 1024 * 1024;
 /** The child's resident memory, in-memory temporary storage included: a statement needing more is stopped. */
 export const SQLITE_PROCESS_BYTES = 512 * 1024 * 1024;
 
@@ -352,7 +350,7 @@ class SqliteRunner {
     const config = {
       file: this.file,
       cellChars: MAX_CELL_CHARS + 1,
-      heapBytes: SQLITE_HEAP_BYTES,
+      processBytes: SQLITE_PROCESS_BYTES,
       valueBytes: SQLITE_VALUE_BYTES,
       maxColumns: MAX_COLUMNS,
     };
