@@ -1,11 +1,20 @@
 import { WorkflowFailedError, type Client } from '@temporalio/client';
-import type { NativeConnection, Worker } from '@temporalio/worker';
+import { Worker, type NativeConnection } from '@temporalio/worker';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import {
+  runTool,
+  type ResearchDeps,
+  type SearchInput,
+  type SearchOutput,
+  type ToolCallInput,
+} from '../activities/research';
+import { researchQuestion } from '../workflows/research-question';
 import { failureReason } from '../src/client';
+import { emptyUsage } from '../src/schemas/background-response';
 import type { ResearchInput, ResearchResult } from '../src/schemas/research';
 import { startSimulator, type RunningSimulator } from '../src/simulator';
 import { loadSourcesFile } from '../src/tools/config';
@@ -35,8 +44,8 @@ beforeAll(async () => {
   // The project's example sources, plus an MCP server written for the test.
   postgres = await startPostgres();
   // The worker reads the connection string from its environment, never from the sources file.
+  // As README tells operators: the source logs in as the read-only role, never as a superuser.
   await postgres.createDatabase('sales', fs.readFileSync(path.join(ROOT, 'examples/example.sql'), 'utf8'));
-  // As the read-only role README tells operators to create: a superuser would be refused.
   process.env.TEST_SALES_DATABASE_URL = await postgres.createReadOnlyRole('sales');
   sourcesFile = path.join(os.tmpdir(), `deep-research-sources-${process.pid}.json`);
   fs.writeFileSync(
@@ -222,4 +231,74 @@ test('`deep-research run --simulate --sources docs:example` cites the documents 
   const result = JSON.parse(stdout) as ResearchResult;
   expectCitationsResolve(result);
   expect(result.sources.some((s) => s.kind === 'document' && /^docs:example\//.test(s.url))).toBe(true);
+});
+
+test('a function call naming an unselected source is refused where it runs, and counted in the finding', async () => {
+  // The real researchQuestion workflow and the real runTool activity; only the model's step is scripted,
+  // because the simulator (like the real API) only calls the tools it was offered. This one calls the
+  // tool of db:example, which the run did not select, and then a tool it did select.
+  const registry = new SourceRegistry(loadSourcesFile(sourcesFile, ''));
+  const functionTools = await registry.definitions(['docs:example']);
+  const step = { responseId: 'resp_1', model: 'scripted', usage: emptyUsage, costUsd: 0, priced: true };
+  const searches: SearchInput[] = [];
+  const outputs: string[] = [];
+  const activities = {
+    runTool: (call: ToolCallInput) => runTool({ sources: registry } as unknown as ResearchDeps, call),
+    searchWeb: async (input: SearchInput): Promise<SearchOutput> => {
+      searches.push(input);
+      if (input.continuation) {
+        outputs.push(...input.continuation.outputs.map((o) => o.output));
+        return { summary: 'Done.', keyFacts: [], sources: [], step: { ...step, responseId: 'resp_2' } };
+      }
+      const call = (name: string, args: object, n: number) => ({
+        callId: `call_${n}`,
+        name,
+        arguments: JSON.stringify(args),
+        summary: name,
+      });
+      return {
+        summary: '',
+        keyFacts: [],
+        sources: [],
+        functionCalls: [
+          call('db_example__query_database', { sql: 'SELECT * FROM sqlite_master' }, 1),
+          call('docs_example__search_documents', { query: 'parental leave' }, 2),
+        ],
+        step,
+      };
+    },
+  };
+  const scriptedQueue = `${taskQueue}-scripted`;
+  const scripted = await Worker.create({
+    connection,
+    taskQueue: scriptedQueue,
+    workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
+    activities,
+  });
+  try {
+    const finding = await scripted.runUntil(
+      client.workflow.execute(researchQuestion, {
+        taskQueue: scriptedQueue,
+        workflowId: `refused-${Math.random().toString(16).slice(2)}`,
+        args: [
+          {
+            n: 1,
+            overallQuestion: 'What is our leave policy?',
+            planned: { question: 'What is our leave policy?', rationale: 'test', searchHints: [] },
+            depth: 0,
+            web: false,
+            functionTools,
+          },
+        ],
+      }),
+    );
+    expect(finding.refusedToolCalls).toBe(1);
+    expect(outputs[0]).toMatch(/^error: the tool db_example__query_database is not available in this run/);
+    expect(outputs[0]).not.toMatch(/CREATE TABLE/i);
+    // The selected tool ran and its passages are the finding's sources.
+    expect(finding.sources.some((s) => s.url.startsWith('docs:example/'))).toBe(true);
+    expect(finding.sources.some((s) => s.url.startsWith('db:'))).toBe(false);
+  } finally {
+    await registry.close();
+  }
 });
