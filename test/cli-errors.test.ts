@@ -88,6 +88,27 @@ describe('invalid input fails before anything starts, exit 2', () => {
     expect(output).not.toContain('Invalid key in record');
   });
 
+  test('a source type nothing provides, in the sources file: run and worker name the entry and the types', async () => {
+    const file = path.join(dir, 'unknown-type-sources.json');
+    writeFileSync(file, JSON.stringify({ sources: { 'crm:main': { type: 'salesforce' } } }));
+    const run = deepResearch(
+      ['run', '--simulate', 'What is our leave policy?'],
+      beforeAnythingEnv({ DEEP_RESEARCH_SOURCES_FILE: file }),
+    );
+    await expectInvalid(run, /crm:main/, /unknown source type "salesforce"/, /documents, sqlite/);
+    // The worker says so before it connects anywhere (no server answers at this address).
+    const worker = deepResearchDirect(
+      ['worker'],
+      cliEnv({
+        DEEP_RESEARCH_SOURCES_FILE: file,
+        OPENAI_API_KEY: 'sim-key',
+        TEMPORAL_ADDRESS: '127.0.0.1:1',
+      }),
+    );
+    const output = await expectInvalid(worker, /crm:main/, /unknown source type "salesforce"/);
+    expect(output).not.toMatch(/Cannot reach a Temporal server/);
+  });
+
   test.each([
     ['a missing question', ['run', '--simulate'], /question is required/],
     [

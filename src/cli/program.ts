@@ -16,6 +16,7 @@ import {
   statusCommand,
 } from './research-commands';
 import { addResearchOptions } from './research-input';
+import { sourcesProblems } from './session';
 
 /** `deep-research`: the project's command line. Each command is a few lines that call into src/. */
 
@@ -154,6 +155,7 @@ function workerSettingsOrExit(): WorkerSettings {
     const lines = error.message.split('\n').filter((l) => l.startsWith('- '));
     problems.push(...(lines.length ? lines.map((l) => l.slice(2)) : [error.message]));
   }
+  if (settings) problems.push(...sourcesProblems(settings.sources));
   if (problems.length || !settings) throw invalid(problems, 'Invalid configuration:');
   return settings;
 }

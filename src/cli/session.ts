@@ -12,6 +12,7 @@ import type { ResearchInput } from '../schemas/research';
 import { startSimulator, type RunningSimulator } from '../simulator';
 import { addressProblem } from '../temporal/connection';
 import { isServerReachable, startDevServer, type RunningDevServer } from '../temporal/dev-server';
+import { SourcesConfigError } from '../tools/errors';
 import { SourceRegistry } from '../tools/registry';
 import { createWorker } from '../worker';
 import { invalid } from './exit';
@@ -107,6 +108,21 @@ interface SessionPlan {
   worker?: WorkerSettings;
 }
 
+/**
+ * What is wrong with the sources file (a type the CLI's worker does not have) and with the sources a run
+ * names, one line each; empty when nothing is.
+ */
+export function sourcesProblems(sources: WorkerSettings['sources'], named: string[] = []): string[] {
+  try {
+    const unknown = new SourceRegistry(sources).check(named);
+    return unknown ? [`--sources (sources): ${unknown}`] : [];
+  } catch (error) {
+    if (!(error instanceof SourcesConfigError)) throw error;
+    const lines = error.message.split('\n').filter((l) => l.startsWith('- '));
+    return lines.length ? lines.map((l) => l.slice(2)) : [error.message];
+  }
+}
+
 /** Every setting and the input's sources, checked before anything starts. Throws exit-2 errors. */
 function planSession(input: ResearchInput, options: SessionOptions): SessionPlan {
   const temporal = loadTemporalSettings();
@@ -133,10 +149,7 @@ function planSession(input: ResearchInput, options: SessionOptions): SessionPlan
     );
     if (!problems.length) problems.push(error.message);
   }
-  if (worker) {
-    const unknown = new SourceRegistry(worker.sources).check(input.sources ?? []);
-    if (unknown) problems.push(`--sources (sources): ${unknown}`);
-  }
+  if (worker) problems.push(...sourcesProblems(worker.sources, input.sources ?? []));
   if (problems.length) throw invalid(problems, 'Invalid input or configuration:');
   return {
     temporal,

@@ -54,7 +54,7 @@ export function sourceEntrySchema(types: readonly SourceType[], allowUnknown: bo
           ctx.addIssue({
             code: 'custom',
             path: ['type'],
-            message: `type: unknown source type "${entry.type}"; the types are ${known()}`,
+            message: `unknown source type "${entry.type}"; the types are ${known()}`,
           });
         }
         return;
