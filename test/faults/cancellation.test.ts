@@ -17,7 +17,10 @@ const input = {
   concurrency: 4,
 };
 
-const ctx = useResearchWorker({ latencyMs: 2_000, jitter: 0.2 });
+// The production queued deadline (10 min): the two-minute responses below must not be given up as stuck.
+const ctx = useResearchWorker({ latencyMs: 2_000, jitter: 0.2 }, () => ({
+  poll: { initialMs: 20, maxMs: 100, factor: 1.5, queuedDeadlineMs: 600_000 },
+}));
 beforeEach(() => ctx.sim.reset());
 
 async function cancelAndCheck(cancel: (workflowId: string) => Promise<unknown>): Promise<void> {
