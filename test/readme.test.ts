@@ -271,7 +271,17 @@ describe('README: The Responses API simulator', () => {
       // A free port instead of 8787 (other work on this machine may hold it).
       l.replaceAll('8787', port),
     );
-    const [run, exportLine, stats, config, reset] = commands;
+    // Each admin line found by what it calls, so a line added to the block is not taken for another.
+    const line = (pattern: RegExp) => {
+      const found = commands.find((l) => pattern.test(l));
+      if (!found) throw new Error(`README's simulator block has no line matching ${pattern}`);
+      return found;
+    };
+    const [run, exportLine] = commands;
+    const stats = line(/__sim\/stats/);
+    const received = line(/__sim\/received/);
+    const config = line(/-XPOST .*__sim\/config/);
+    const reset = line(/__sim\/reset/);
     const server = shell(run!.replace(/ \[--api-key KEY\]/, ''), cliEnv());
     try {
       await until('the simulator answering', async () => {
@@ -290,7 +300,7 @@ describe('README: The Responses API simulator', () => {
       });
       expect(created.status).toBe(200);
 
-      const statsAnswer = JSON.parse((await ok(stats!, cliEnv())).stdout) as Record<string, unknown>;
+      const statsAnswer = JSON.parse((await ok(stats, cliEnv())).stdout) as Record<string, unknown>;
       for (const field of [
         'created',
         'completed',
@@ -303,11 +313,18 @@ describe('README: The Responses API simulator', () => {
         expect(statsAnswer).toHaveProperty(field);
       }
       expect(statsAnswer.created).toBe(1);
-      const configured = JSON.parse((await ok(config!, cliEnv())).stdout) as {
+      const receivedAnswer = JSON.parse((await ok(received, cliEnv())).stdout) as Array<{
+        body: { model?: string; input?: unknown };
+        status: number;
+      }>;
+      expect(receivedAnswer).toEqual([
+        expect.objectContaining({ body: expect.objectContaining({ input: 'hello' }), status: 200 }),
+      ]);
+      const configured = JSON.parse((await ok(config, cliEnv())).stdout) as {
         faults: { rateLimit: number };
       };
       expect(configured.faults.rateLimit).toBe(0.3);
-      await ok(reset!, cliEnv());
+      await ok(reset, cliEnv());
       const after = (await (await fetch(`http://127.0.0.1:${port}/__sim/stats`)).json()) as {
         created: number;
       };
