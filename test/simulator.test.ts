@@ -751,6 +751,22 @@ describe('generated output', () => {
     }
   });
 
+  test('max_tool_calls caps every web search action in a response (search, open_page, find_in_page)', async () => {
+    // Many inputs, so that some answers would open pages after their searches if they could.
+    for (let i = 0; i < 12; i++) {
+      for (const limit of [1, 2, 3]) {
+        const response = await client.responses.create({
+          model: 'gpt-5.4',
+          input: `${QUESTION} (variant ${i})`,
+          tools: [{ type: 'web_search' }],
+          max_tool_calls: limit,
+        });
+        expect(webSearches(response).length).toBeLessThanOrEqual(limit);
+        expect(webSearches(response).length).toBeGreaterThanOrEqual(1);
+      }
+    }
+  });
+
   test('web search: calls with queries, sources only when included, citations whose indices cover the parenthetical', async () => {
     const plain = await client.responses.create({
       model: 'gpt-5',

@@ -185,7 +185,8 @@ function webSearchItems(
     items.push({ id: newId('ws'), type: 'web_search_call', status: 'completed', action });
     if (interleave) items.push(reasoningItem(req, null, rng.fork(`reasoning${i}`)));
   };
-  for (let i = 0; i < searches; i++) {
+  // Page actions are tool calls too: the real API never makes more than max_tool_calls of them in all.
+  for (let i = 0; i < searches && calls < budget; i++) {
     const query = suggested[i] ?? searchQuery(digest, rng.fork(`query${i}`), i);
     const found = sourcesFor(query, perSearch, rng.fork(`sources${i}`), webSearch.allowedDomains);
     const shape = rng.fork(`shape${i}`);
