@@ -295,6 +295,10 @@ async function main(): Promise<void> {
       DEEP_RESEARCH_POLL_INITIAL_MS: '20',
       DEEP_RESEARCH_POLL_MAX_MS: '100',
       DEEP_RESEARCH_REQUEST_TIMEOUT_MS: '5000',
+      // Fixed models, so the budget run stops where BUDGET_USD was chosen for, whatever the defaults become.
+      DEEP_RESEARCH_PLANNER_MODEL: 'gpt-5.2',
+      DEEP_RESEARCH_RESEARCHER_MODEL: 'gpt-5.2',
+      DEEP_RESEARCH_WRITER_MODEL: 'gpt-5.2',
     });
     const worker = await createWorker(settings, { connection, simulated: true });
 
