@@ -16,10 +16,17 @@ import {
  * `high` ("Supported values are: 'high'"); gpt-5.1 accepts `none`; deep-research models "require at least
  * one of 'web_search_preview', 'mcp', or 'file_search' tools"; gpt-5 refuses web_search at `minimal`;
  * gpt-5.2 and later refuse `minimal`; pro models refuse `low`; gpt-4.1 and gpt-4o take no reasoning.
+ * OpenAI shut the deep-research models down on 2026-07-23 (shared/docs/openai-responses-background.md).
  */
 
-/** The tool kinds a request can carry (ours are web_search and function; the others appear in messages). */
-export const toolKindSchema = z.enum(['web_search', 'function', 'mcp', 'file_search']);
+/**
+ * The tool kinds a request can carry. The project sends only web_search and function; the others are
+ * here because a model can require them (deep-research models), so a check can say the project never
+ * sends what the model needs.
+ */
+export const toolKindSchema = z.enum(['web_search', 'web_search_preview', 'function', 'mcp', 'file_search']);
+/** What the project's requests can carry: a model that requires none of these cannot run a step. */
+export const TOOLS_THE_PROJECT_SENDS: readonly ToolKind[] = ['web_search', 'function'];
 export type ToolKind = z.infer<typeof toolKindSchema>;
 
 export const modelCapabilitySchema = z
@@ -30,6 +37,11 @@ export const modelCapabilitySchema = z
     toolsRefusedAt: z.partialRecord(reasoningEffortSchema, z.array(toolKindSchema)).optional(),
     /** The model refuses a request without at least one of these (deep-research models). */
     requiresOneOfTools: z.array(toolKindSchema).min(1).optional(),
+    /** The day the provider shut the model down: every request for it is refused. */
+    retiredOn: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date such as "2026-07-23"')
+      .optional(),
   })
   .refine((c) => !c.toolsRefusedAt || c.efforts.length > 0, {
     path: ['toolsRefusedAt'],
@@ -48,13 +60,15 @@ export const modelCapabilitiesFileSchema = z.strictObject({ models: modelCapabil
 const NONE_TO_XHIGH: ReasoningEffort[] = ['none', 'low', 'medium', 'high', 'xhigh'];
 const GPT5: ModelCapability = {
   efforts: ['minimal', 'low', 'medium', 'high'],
-  toolsRefusedAt: { minimal: ['web_search'] },
+  toolsRefusedAt: { minimal: ['web_search', 'web_search_preview'] },
 };
 const PRO: ModelCapability = { efforts: ['medium', 'high', 'xhigh'] };
 const O_SERIES: ModelCapability = { efforts: ['low', 'medium', 'high'] };
+/** Recorded: "Deep research models require at least one of 'web_search_preview', 'mcp', or 'file_search' tools." */
 const DEEP_RESEARCH: ModelCapability = {
   efforts: ['medium'],
-  requiresOneOfTools: ['web_search', 'mcp', 'file_search'],
+  requiresOneOfTools: ['web_search_preview', 'mcp', 'file_search'],
+  retiredOn: '2026-07-23',
 };
 const NO_REASONING: ModelCapability = { efforts: [] };
 
@@ -122,15 +136,32 @@ export function effortProblem(
   return undefined;
 }
 
-/** Why this model cannot run with these tools at all (deep-research models need a search tool). */
+/** Why no request for this model can succeed at all: the provider shut it down. */
+export function retiredProblem(model: string, capability: ModelCapability | undefined): string | undefined {
+  if (!capability?.retiredOn) return undefined;
+  return `model "${model}" was shut down by OpenAI on ${capability.retiredOn}, so every request for it is refused; choose a current model such as "gpt-5.4"`;
+}
+
+/**
+ * Why this model cannot run a step with these tools at all: it was shut down, or it needs a tool the
+ * step lacks (deep-research models need web_search_preview, mcp or file_search). When the project never
+ * sends any tool the model requires, no step can satisfy it, and the message says so instead of
+ * suggesting another source. Both reasons are given when both hold, so the user sees the whole story.
+ */
 export function toolsProblem(
   model: string,
   capability: ModelCapability | undefined,
   tools: ToolKind[],
 ): string | undefined {
+  const retired = retiredProblem(model, capability);
   const required = capability?.requiresOneOfTools;
-  if (!required || required.some((t) => tools.includes(t))) return undefined;
-  return `model "${model}" is a deep-research model and needs one of the tools ${required.join(', ')}, which this step does not have`;
+  let missing: string | undefined;
+  if (required && !required.some((t) => tools.includes(t))) {
+    missing = required.some((t) => TOOLS_THE_PROJECT_SENDS.includes(t))
+      ? `model "${model}" needs one of the tools ${required.join(', ')}, which this step does not have`
+      : `model "${model}" is a deep-research model and needs one of the tools ${required.join(', ')}, which this project never sends (it searches with web_search and reads private sources through function tools)`;
+  }
+  return retired && missing ? `${retired}; and ${missing}` : (retired ?? missing);
 }
 
 /**
