@@ -52,6 +52,9 @@ describe('the table', () => {
     ['gpt-5.2', 'none', ['web_search']],
     ['gpt-5.4', 'xhigh', ['web_search', 'function']],
     ['gpt-5.1', 'none', []],
+    ['gpt-5.1', 'minimal', ['web_search']],
+    ['gpt-5.6-sol', 'xhigh', ['web_search']],
+    ['o1', 'high', []],
     ['gpt-5', 'minimal', []],
     ['gpt-5-pro-2025-10-06', 'high', []],
   ] as const)('%s takes %s with tools %j', (model, effort, tools) => {
@@ -59,7 +62,7 @@ describe('the table', () => {
   });
 
   test('a model it does not know is left to the provider; a typo is not a snapshot', () => {
-    expect(caps('gpt-5.6-sol')).toBeUndefined();
+    expect(caps('gpt-5.4-pro')).toBeUndefined();
     expect(caps('gpt-5.2-proo')).toBeUndefined();
     expect(effortProblem('x', undefined, 'max', ['web_search'])).toBeUndefined();
   });

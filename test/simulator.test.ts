@@ -1178,7 +1178,7 @@ describe('what the real API refuses', () => {
     expect(sim.stats().created).toBe(0);
   });
 
-  test('accepts what the real API accepts: the efforts and tools the project uses, deep research with its tools', async () => {
+  test('accepts what the real API accepts: the efforts and tools the project uses', async () => {
     for (const effort of ['low', 'medium', 'high', 'none', 'xhigh'] as const) {
       const ok = await client.responses.create({
         model: 'gpt-5.2',
@@ -1194,13 +1194,18 @@ describe('what the real API refuses', () => {
     }
     const plain = await client.responses.create({ model: 'gpt-4.1', input: 'x', tools: search });
     expect(plain.reasoning).toEqual({ context: null, effort: null, summary: null } as never);
-    const deep = await client.responses.create({
-      model: 'o3-deep-research',
-      input: 'x',
-      tools: [{ type: 'web_search_preview' }],
-      background: true,
-    });
-    expect(deep.status).toBe('queued');
+  });
+
+  test('refuses a deep-research model even with the tool it needs: OpenAI shut them down on 2026-07-23', async () => {
+    const deep = await client.responses
+      .create({
+        model: 'o3-deep-research',
+        input: 'x',
+        tools: [{ type: 'web_search_preview' }],
+        background: true,
+      })
+      .catch((e: unknown) => e);
+    expect(deep).toMatchObject({ status: 400, code: 'model_not_found', param: 'model' });
   });
 });
 

@@ -72,24 +72,42 @@ const DEEP_RESEARCH: ModelCapability = {
 };
 const NO_REASONING: ModelCapability = { efforts: [] };
 
+/** Efforts nothing public confirms or rules out for the model: every one passes, the provider decides. */
+const UNVERIFIED: ModelCapability = { efforts: [...REASONING_EFFORTS] };
+
+/**
+ * Every model in OpenAI's spec (shared/reference/openai-openapi.yaml, `ModelIdsShared` and
+ * `ModelIdsResponses`) except gpt-5.1-codex, which the real API answered "Model not found" (recorded), plus
+ * the recorded `gpt-5.6` alias. Dated snapshots (`-YYYY-MM-DD`) resolve to their alias (capabilitiesOf);
+ * other ids are listed one by one. test/conformance/models.test.ts compares this table with the spec and
+ * with the simulator's own (src/simulator/models.ts). gpt-5.4-pro is not here: the spec does not list it,
+ * so nothing is checked for it and the provider decides (its price stays in src/pricing.ts).
+ */
 export const DEFAULT_MODEL_CAPABILITIES: ModelCapabilities = {
+  'gpt-5.6': { efforts: NONE_TO_XHIGH },
+  'gpt-5.6-sol': { efforts: NONE_TO_XHIGH },
+  'gpt-5.6-terra': { efforts: NONE_TO_XHIGH },
+  'gpt-5.6-luna': { efforts: NONE_TO_XHIGH },
   'gpt-5.5': { efforts: NONE_TO_XHIGH },
   'gpt-5.5-pro': PRO,
   'gpt-5.4': { efforts: NONE_TO_XHIGH },
   'gpt-5.4-mini': { efforts: NONE_TO_XHIGH },
   'gpt-5.4-nano': { efforts: NONE_TO_XHIGH },
-  'gpt-5.4-pro': PRO,
   'gpt-5.2': { efforts: NONE_TO_XHIGH },
   'gpt-5.2-pro': PRO,
-  'gpt-5.1': { efforts: ['none', 'low', 'medium', 'high'] },
+  // gpt-5.1 introduced `none`; nothing public says it refuses `minimal`, so it is left to the provider.
+  'gpt-5.1': { efforts: ['none', 'minimal', 'low', 'medium', 'high'] },
+  'gpt-5.1-mini': { efforts: ['none', 'minimal', 'low', 'medium', 'high'] },
   'gpt-5': GPT5,
   'gpt-5-mini': GPT5,
   'gpt-5-nano': GPT5,
   'gpt-5-pro': { efforts: ['high'] },
   o3: O_SERIES,
   'o3-pro': O_SERIES,
+  'o3-mini': O_SERIES,
   'o4-mini': O_SERIES,
   o1: O_SERIES,
+  'o1-pro': O_SERIES,
   'o3-deep-research': DEEP_RESEARCH,
   'o4-mini-deep-research': DEEP_RESEARCH,
   'gpt-4.1': NO_REASONING,
@@ -97,6 +115,50 @@ export const DEFAULT_MODEL_CAPABILITIES: ModelCapabilities = {
   'gpt-4.1-nano': NO_REASONING,
   'gpt-4o': NO_REASONING,
   'gpt-4o-mini': NO_REASONING,
+  ...Object.fromEntries(
+    [
+      'gpt-4o-audio-preview',
+      'gpt-4o-mini-audio-preview',
+      'gpt-4o-search-preview',
+      'gpt-4o-mini-search-preview',
+      'chatgpt-4o-latest',
+      'gpt-4-turbo',
+      'gpt-4-0125-preview',
+      'gpt-4-turbo-preview',
+      'gpt-4-1106-preview',
+      'gpt-4-vision-preview',
+      'gpt-4',
+      'gpt-4-0314',
+      'gpt-4-0613',
+      'gpt-4-32k',
+      'gpt-4-32k-0314',
+      'gpt-4-32k-0613',
+      'gpt-3.5-turbo',
+      'gpt-3.5-turbo-16k',
+      'gpt-3.5-turbo-0301',
+      'gpt-3.5-turbo-0613',
+      'gpt-3.5-turbo-1106',
+      'gpt-3.5-turbo-0125',
+      'gpt-3.5-turbo-16k-0613',
+    ].map((id) => [id, NO_REASONING]),
+  ),
+  ...Object.fromEntries(
+    [
+      'gpt-5.6-cyber',
+      'gpt-5.3-chat-latest',
+      'gpt-5.2-chat-latest',
+      'gpt-5.1-chat-latest',
+      'gpt-5-chat-latest',
+      'gpt-5-codex',
+      'gpt-5.1-codex-max',
+      'o1-preview',
+      'o1-mini',
+      'codex-mini-latest',
+      'computer-use-preview',
+      'gpt-daybreak-blue-latest',
+      'gpt-daybreak-red-latest',
+    ].map((id) => [id, UNVERIFIED]),
+  ),
 };
 
 /**
