@@ -57,11 +57,20 @@ type ParsedPriceOverride = z.infer<typeof priceOverrideSchema>;
 export const DEFAULT_PRICES: PriceTable = {
   asOf: '2026-12-02',
   models: {
+    // No public price for the gpt-5.6 family: the spec, the shared docs and the recordings (whose `billing`
+    // names only the payer) carry none. Priced as the dearest model here (gpt-5.5-pro), so a budget can
+    // only overestimate them; set the real rates with DEEP_RESEARCH_PRICES_FILE once OpenAI publishes them.
+    'gpt-5.6': { input: 30.0, cachedInput: 30.0, output: 180.0 },
+    'gpt-5.6-sol': { input: 30.0, cachedInput: 30.0, output: 180.0 },
+    'gpt-5.6-terra': { input: 30.0, cachedInput: 30.0, output: 180.0 },
+    'gpt-5.6-luna': { input: 30.0, cachedInput: 30.0, output: 180.0 },
+    'gpt-5.6-cyber': { input: 30.0, cachedInput: 30.0, output: 180.0 },
     'gpt-5.5': { input: 5.0, cachedInput: 0.5, output: 30.0 },
     'gpt-5.5-pro': { input: 30.0, cachedInput: 30.0, output: 180.0 },
     'gpt-5.4': { input: 2.5, cachedInput: 0.25, output: 15.0 },
     'gpt-5.4-mini': { input: 0.75, cachedInput: 0.075, output: 4.5 },
     'gpt-5.4-nano': { input: 0.2, cachedInput: 0.02, output: 1.25 },
+    // Not in the spec's model list (so not in the capability table), but on OpenAI's price page.
     'gpt-5.4-pro': { input: 30.0, cachedInput: 30.0, output: 180.0 },
     'gpt-5.2': { input: 1.75, cachedInput: 0.175, output: 14.0 },
     'gpt-5.2-pro': { input: 21.0, cachedInput: 21.0, output: 168.0 },

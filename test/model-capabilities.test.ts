@@ -52,25 +52,36 @@ describe('the table', () => {
     ['gpt-5.2', 'none', ['web_search']],
     ['gpt-5.4', 'xhigh', ['web_search', 'function']],
     ['gpt-5.1', 'none', []],
+    ['gpt-5.1', 'minimal', ['web_search']],
+    ['gpt-5.6-sol', 'xhigh', ['web_search']],
+    ['o1', 'high', []],
     ['gpt-5', 'minimal', []],
     ['gpt-5-pro-2025-10-06', 'high', []],
-    ['o4-mini-deep-research', 'medium', ['web_search']],
   ] as const)('%s takes %s with tools %j', (model, effort, tools) => {
     expect(effortProblem(model, caps(model), effort, [...tools])).toBeUndefined();
   });
 
   test('a model it does not know is left to the provider; a typo is not a snapshot', () => {
-    expect(caps('gpt-5.6-sol')).toBeUndefined();
+    expect(caps('gpt-5.4-pro')).toBeUndefined();
     expect(caps('gpt-5.2-proo')).toBeUndefined();
     expect(effortProblem('x', undefined, 'max', ['web_search'])).toBeUndefined();
   });
 
-  test('deep-research models need a search tool', () => {
-    expect(toolsProblem('o3-deep-research', caps('o3-deep-research'), [])).toMatch(
-      /needs one of the tools web_search/,
+  test('deep-research models are refused with every tool the project sends: retired, and they need web_search_preview, mcp or file_search', () => {
+    for (const model of ['o3-deep-research', 'o4-mini-deep-research-2025-06-26']) {
+      for (const tools of [[], ['function'], ['web_search'], ['web_search', 'function']] as const) {
+        const problem = toolsProblem(model, caps(model), [...tools]);
+        expect(problem).toContain(`model "${model}" was shut down by OpenAI on 2026-07-23`);
+        expect(problem).toMatch(
+          /needs one of the tools web_search_preview, mcp, file_search, which this project never sends/,
+        );
+      }
+    }
+    // The recorded requirement itself: a tool it accepts satisfies it (only the retirement remains).
+    expect(toolsProblem('o3-deep-research', caps('o3-deep-research'), ['web_search_preview'])).not.toMatch(
+      /needs one of/,
     );
-    expect(toolsProblem('o3-deep-research', caps('o3-deep-research'), ['function'])).toMatch(/deep-research/);
-    expect(toolsProblem('o3-deep-research', caps('o3-deep-research'), ['web_search'])).toBeUndefined();
+    expect(toolsProblem('gpt-5.4', caps('gpt-5.4'), [])).toBeUndefined();
   });
 
   test('default efforts move to the nearest one the model takes (ties go up), none for non-reasoning models', () => {
@@ -78,7 +89,6 @@ describe('the table', () => {
     expect(effortFor(caps('gpt-5.5-pro'), 'low', [])).toBe('medium');
     expect(effortFor(caps('gpt-5.2'), 'low', [])).toBe('low');
     expect(effortFor(caps('gpt-5'), 'minimal', ['web_search'])).toBe('low');
-    expect(effortFor(caps('o3-deep-research'), 'high', ['web_search'])).toBe('medium');
     expect(effortFor(caps('gpt-4.1'), 'high', ['web_search'])).toBeUndefined();
     expect(effortFor(undefined, 'high', [])).toBe('high');
     // No step default can be refused by any model in the table.
@@ -119,22 +129,28 @@ describe('a run checked before its first paid step', () => {
     expect(runModelProblems(deps, { ...run, models: { writer: 'gpt-4.1' } }, undefined)).toEqual([]);
   });
 
-  test('a deep-research researcher needs the web (and no follow-up round without tools); planner and writer never can be one', () => {
-    const dr = { researcher: 'o3-deep-research' };
-    expect(runModelProblems(deps, { ...run, depth: 0, models: dr }, undefined)).toEqual([]);
-    expect(runModelProblems(deps, { ...run, depth: 1, models: dr }, undefined)).toEqual([
-      expect.stringMatching(/^models\.researcher: .*deep-research.*the follow-up \(depth > 0\)/),
-    ]);
-    expect(runModelProblems(deps, { sources: ['docs:example'], depth: 0, models: dr }, undefined)).toEqual([
-      expect.stringMatching(
-        /^models\.researcher: model "o3-deep-research" is a deep-research model and needs one of the tools web_search.*the search/,
-      ),
-    ]);
+  test('a deep-research model in any role is refused before anything is spent, saying it was shut down and why its tools cannot work', () => {
+    for (const role of ['planner', 'researcher', 'writer'] as const) {
+      for (const sources of [['web'], ['docs:example'], ['web', 'docs:example']]) {
+        for (const depth of [0, 1]) {
+          const problems = runModelProblems(
+            deps,
+            { sources, depth, mode: 'standard', models: { [role]: 'o3-deep-research' } },
+            undefined,
+          );
+          expect(problems).toEqual([
+            expect.stringMatching(
+              new RegExp(
+                `^models\\.${role}: model "o3-deep-research" was shut down by OpenAI on 2026-07-23.*web_search_preview, mcp, file_search, which this project never sends`,
+              ),
+            ),
+          ]);
+        }
+      }
+    }
     expect(
       runModelProblems({ ...deps, models: { ...models, planner: 'o4-mini-deep-research' } }, run, undefined),
-    ).toEqual([
-      expect.stringMatching(/^DEEP_RESEARCH_PLANNER_MODEL \(or models\.planner\): .*deep-research/),
-    ]);
+    ).toEqual([expect.stringMatching(/^DEEP_RESEARCH_PLANNER_MODEL \(or models\.planner\): .*shut down/)]);
   });
 });
 
@@ -252,8 +268,8 @@ describe('a research run through Temporal', () => {
       /reasoningEffort: model "gpt-4\.1" does not accept.*models\.researcher/,
     ],
     [
-      { models: { researcher: 'o3-deep-research' }, sources: ['docs:example'], depth: 0 },
-      /models\.researcher: model "o3-deep-research" is a deep-research model/,
+      { models: { researcher: 'o3-deep-research' }, depth: 0 },
+      /models\.researcher: model "o3-deep-research" was shut down by OpenAI on 2026-07-23.*web_search_preview, mcp, file_search/,
     ],
   ])('%j fails at once as InvalidResearchInput, with nothing created', async (extra, message) => {
     ctx.sim.reset();

@@ -8,6 +8,7 @@ import {
   type PriceTable,
 } from '../src/pricing';
 import type { Usage } from '../src/schemas/background-response';
+import { DEFAULT_MODEL_CAPABILITIES } from '../src/openai/models';
 
 /** Cost from usage, checked against figures computed by hand. */
 
@@ -53,6 +54,38 @@ describe('DEFAULT_PRICES', () => {
       DEFAULT_PRICES.models['gpt-5.4-mini'],
     );
     expect(priceFor(DEFAULT_PRICES, 'gpt-5.5-2026-04-23')).toEqual(DEFAULT_PRICES.models['gpt-5.5']);
+  });
+});
+
+describe('the gpt-5.6 family (recorded: gpt-5.6 answers as gpt-5.6-sol), which has no public price', () => {
+  const family = ['gpt-5.6', 'gpt-5.6-sol', 'gpt-5.6-terra', 'gpt-5.6-luna', 'gpt-5.6-cyber'];
+  const dearest = (pick: (p: { input: number; cachedInput: number; output: number }) => number) =>
+    Math.max(...Object.values(DEFAULT_PRICES.models).map(pick));
+
+  it('is priced as the dearest model in the table, so a budget can only overestimate it', () => {
+    for (const model of family) {
+      expect([model, DEFAULT_PRICES.models[model]]).toEqual([
+        model,
+        {
+          input: dearest((p) => p.input),
+          cachedInput: dearest((p) => p.cachedInput),
+          output: dearest((p) => p.output),
+        },
+      ]);
+      const usage = {
+        inputTokens: 1000,
+        cachedTokens: 0,
+        outputTokens: 1000,
+        reasoningTokens: 0,
+        webSearchCalls: 0,
+      };
+      expect(costOfUsage(DEFAULT_PRICES, model, usage)).toEqual({ usd: 0.21, priced: true });
+    }
+  });
+
+  it('covers every gpt-5.6 model of the capability table', () => {
+    const inTable = Object.keys(DEFAULT_MODEL_CAPABILITIES).filter((m) => m.startsWith('gpt-5.6'));
+    expect(inTable.sort()).toEqual([...family].sort());
   });
 });
 

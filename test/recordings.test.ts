@@ -434,9 +434,8 @@ function describeRecordings(recordings: Recording[], referenceDir: string) {
         const model = String(body.model);
         const capability = capabilitiesOf(DEFAULT_MODEL_CAPABILITIES, model);
         const effort = (body.reasoning as Json | undefined)?.effort as ReasoningEffort | undefined;
-        const tools = asList(body.tools).map((t) =>
-          String(t.type).startsWith('web_search') ? 'web_search' : (String(t.type) as ToolKind),
-        );
+        // Each tool as sent: web_search_preview is not web_search (deep-research models take only the first).
+        const tools = asList(body.tools).map((t) => String(t.type) as ToolKind);
         const problem =
           (effort ? effortProblem(model, capability, effort, tools) : undefined) ??
           toolsProblem(model, capability, tools);

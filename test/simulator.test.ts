@@ -836,6 +836,43 @@ describe('generated output', () => {
     for (const host of hosts) expect(allowed.some((d) => host === d || host.endsWith(`.${d}`))).toBe(true);
   });
 
+  test("a poll shows action.sources only when that GET asks for them: the create's include is not replayed", async () => {
+    const created = await client.responses.create({
+      model: 'gpt-5.4',
+      input: QUESTION,
+      tools: [{ type: 'web_search' }],
+      include: ['web_search_call.action.sources'],
+      background: true,
+      store: true,
+    });
+    let polled = await client.responses.retrieve(created.id);
+    while (polled.status === 'queued' || polled.status === 'in_progress')
+      polled = await client.responses.retrieve(created.id);
+    expect(polled.status).toBe('completed');
+    const searches = (r: OpenAI.Responses.Response) =>
+      webSearches(r).filter((c) => c.action.type === 'search');
+    expect(searches(polled).length).toBeGreaterThan(0);
+    for (const call of webSearches(polled)) expect(call.action).not.toHaveProperty('sources');
+    // openai-node sends `include[]=…`; a hand-written client `include=…`: both are heard.
+    const asked = await client.responses.retrieve(created.id, {
+      include: ['web_search_call.action.sources'],
+    });
+    expect(
+      searches(asked).some((c) => c.action.type === 'search' && (c.action.sources ?? []).length > 0),
+    ).toBe(true);
+    const raw = await fetch(`${sim.baseURL}/responses/${created.id}?include=web_search_call.action.sources`, {
+      headers: { authorization: 'Bearer sim-key' },
+    });
+    expect(searches((await raw.json()) as OpenAI.Responses.Response)).toEqual(searches(asked));
+    // Same output otherwise: only the sources differ.
+    expect(asked.output.length).toBe(polled.output.length);
+    const bad = await fetch(`${sim.baseURL}/responses/${created.id}?include[]=everything`, {
+      headers: { authorization: 'Bearer sim-key' },
+    });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { param: string } }).error.param).toBe('include');
+  });
+
   test('function calls: valid arguments, outputs sent back with previous_response_id, then an answer that uses them', async () => {
     const args = z.object({ query: z.string(), year: z.number().int().min(2000).max(2025) });
     const tools: OpenAI.Responses.Tool[] = [
@@ -1194,7 +1231,7 @@ describe('what the real API refuses', () => {
     expect(sim.stats().created).toBe(0);
   });
 
-  test('accepts what the real API accepts: the efforts and tools the project uses, deep research with its tools', async () => {
+  test('accepts what the real API accepts: the efforts and tools the project uses', async () => {
     for (const effort of ['low', 'medium', 'high', 'none', 'xhigh'] as const) {
       const ok = await client.responses.create({
         model: 'gpt-5.2',
@@ -1210,13 +1247,18 @@ describe('what the real API refuses', () => {
     }
     const plain = await client.responses.create({ model: 'gpt-4.1', input: 'x', tools: search });
     expect(plain.reasoning).toEqual({ context: null, effort: null, summary: null } as never);
-    const deep = await client.responses.create({
-      model: 'o3-deep-research',
-      input: 'x',
-      tools: [{ type: 'web_search_preview' }],
-      background: true,
-    });
-    expect(deep.status).toBe('queued');
+  });
+
+  test('refuses a deep-research model even with the tool it needs: OpenAI shut them down on 2026-07-23', async () => {
+    const deep = await client.responses
+      .create({
+        model: 'o3-deep-research',
+        input: 'x',
+        tools: [{ type: 'web_search_preview' }],
+        background: true,
+      })
+      .catch((e: unknown) => e);
+    expect(deep).toMatchObject({ status: 400, code: 'model_not_found', param: 'model' });
   });
 });
 

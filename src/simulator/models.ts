@@ -23,10 +23,15 @@ export interface ModelFacts {
   requiresOneOfTools?: readonly string[];
   /** `temperature` / `top_p` are refused, unless the effort is one listed here. */
   samplingOnlyAt?: readonly Effort[];
+  /** The day OpenAI shut the model down: whatever passes the other checks is refused as unknown. */
+  retiredOn?: string;
 }
 
 const GPT5: readonly Effort[] = ['minimal', 'low', 'medium', 'high'];
-/** gpt-5.1 introduced `none`; nothing public says whether it still takes `minimal`, so it is accepted. */
+/**
+ * gpt-5.1 introduced `none`; nothing in the spec, the shared docs or the recordings says whether it still
+ * takes `minimal`, so it is accepted (the project's table accepts it too).
+ */
 const GPT51: readonly Effort[] = ['none', 'minimal', 'low', 'medium', 'high'];
 /** gpt-5.2 and later: `none` to `xhigh`, and `minimal` is refused. */
 const GPT52: readonly Effort[] = ['none', 'low', 'medium', 'high', 'xhigh'];
@@ -52,76 +57,145 @@ function plain(snapshot: string): ModelFacts {
 }
 
 const MINIMAL_NO_WEB_SEARCH = { toolsRefusedAt: { minimal: ['web_search', 'web_search_preview'] } };
+/**
+ * Recorded: a deep-research model without one of these tools is a 400 naming them; and OpenAI shut these
+ * models down on 2026-07-23 (shared/docs/openai-responses-background.md), so a request that passes the
+ * tools check is refused as an unknown model: nothing for them is ever accepted.
+ */
 const DEEP_RESEARCH: Partial<ModelFacts> = {
   requiresOneOfTools: ['web_search_preview', 'mcp', 'file_search'],
+  retiredOn: '2026-07-23',
+};
+const ALL_EFFORTS: readonly Effort[] = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'];
+
+/**
+ * A model in the spec about whose efforts nothing public (spec, guides, recordings) says anything: every
+ * effort is accepted and none is reported, so the simulator never refuses what the real API may accept.
+ */
+function unverified(snapshot: string): ModelFacts {
+  return { snapshot, efforts: ALL_EFFORTS, defaultEffort: null };
+}
+
+/** An alias and its dated snapshot, both answered with the snapshot. */
+function withSnapshot(alias: string, facts: ModelFacts): Record<string, ModelFacts> {
+  return { [alias]: facts, [facts.snapshot]: facts };
+}
+
+/** Chat-era models without reasoning: each id answers as itself (their aliases' snapshots are not recorded). */
+const LEGACY_PLAIN = [
+  'gpt-4o-2024-11-20',
+  'gpt-4o-2024-05-13',
+  'gpt-4o-audio-preview',
+  'gpt-4o-audio-preview-2024-10-01',
+  'gpt-4o-audio-preview-2024-12-17',
+  'gpt-4o-audio-preview-2025-06-03',
+  'gpt-4o-mini-audio-preview',
+  'gpt-4o-mini-audio-preview-2024-12-17',
+  'gpt-4o-search-preview',
+  'gpt-4o-mini-search-preview',
+  'gpt-4o-search-preview-2025-03-11',
+  'gpt-4o-mini-search-preview-2025-03-11',
+  'chatgpt-4o-latest',
+  'gpt-4-turbo',
+  'gpt-4-turbo-2024-04-09',
+  'gpt-4-0125-preview',
+  'gpt-4-turbo-preview',
+  'gpt-4-1106-preview',
+  'gpt-4-vision-preview',
+  'gpt-4',
+  'gpt-4-0314',
+  'gpt-4-0613',
+  'gpt-4-32k',
+  'gpt-4-32k-0314',
+  'gpt-4-32k-0613',
+  'gpt-3.5-turbo',
+  'gpt-3.5-turbo-16k',
+  'gpt-3.5-turbo-0301',
+  'gpt-3.5-turbo-0613',
+  'gpt-3.5-turbo-1106',
+  'gpt-3.5-turbo-0125',
+  'gpt-3.5-turbo-16k-0613',
+];
+
+/** Spec models whose efforts nothing public states; each id answers as itself. */
+const UNVERIFIED = [
+  'gpt-5.6-cyber',
+  'gpt-5.3-chat-latest',
+  'gpt-5.2-chat-latest',
+  'gpt-5.1-chat-latest',
+  'gpt-5-chat-latest',
+  'gpt-5-codex',
+  'gpt-5.1-codex-max',
+  'o1-preview',
+  'o1-preview-2024-09-12',
+  'o1-mini',
+  'o1-mini-2024-09-12',
+  'codex-mini-latest',
+  'computer-use-preview',
+  'computer-use-preview-2025-03-11',
+  'gpt-daybreak-blue-latest',
+  'gpt-daybreak-red-latest',
+];
+
+/**
+ * The spec lists these, but the real API answered them "Model not found" (recorded): the recording wins,
+ * so the simulator does not know them.
+ */
+export const RECORDED_NOT_FOUND: Readonly<Record<string, string>> = {
+  'gpt-5.1-codex':
+    'pydantic-ai__test_ids_without_live_ground_truth-gpt-5.1-codex.json: 404 "Model not found gpt-5.1-codex"',
 };
 
-/** Models and their facts; every id is in the spec's model enums (the recorded gpt-5.6 alias too). */
+/**
+ * Models and their facts: every id in the spec's model enums (`ModelIdsShared`, `ModelIdsResponses`) but
+ * RECORDED_NOT_FOUND, plus two ids only the recordings show (the `gpt-5.6` alias, asked for and answered
+ * as `gpt-5.6-sol`; `gpt-5.4-2026-03-05`, the snapshot `gpt-5.4` answers with), and every snapshot the
+ * simulator answers with is itself accepted as input.
+ */
 export const MODEL_FACTS: Readonly<Record<string, ModelFacts>> = {
   'gpt-5.6': reasoning('gpt-5.6-sol', GPT52, 'none'),
   'gpt-5.6-sol': reasoning('gpt-5.6-sol', GPT52, 'none'),
   'gpt-5.6-terra': reasoning('gpt-5.6-terra', GPT52, 'none'),
   'gpt-5.6-luna': reasoning('gpt-5.6-luna', GPT52, 'none'),
-  'gpt-5.5': reasoning('gpt-5.5-2026-04-23', GPT52, 'none'),
-  'gpt-5.5-2026-04-23': reasoning('gpt-5.5-2026-04-23', GPT52, 'none'),
-  'gpt-5.5-pro': reasoning('gpt-5.5-pro-2026-04-23', ['medium', 'high', 'xhigh'], 'high'),
-  'gpt-5.5-pro-2026-04-23': reasoning('gpt-5.5-pro-2026-04-23', ['medium', 'high', 'xhigh'], 'high'),
-  'gpt-5.4': reasoning('gpt-5.4-2026-03-05', GPT52, 'none'),
-  'gpt-5.4-mini': reasoning('gpt-5.4-mini-2026-03-17', GPT52, 'none'),
-  'gpt-5.4-mini-2026-03-17': reasoning('gpt-5.4-mini-2026-03-17', GPT52, 'none'),
-  'gpt-5.4-nano': reasoning('gpt-5.4-nano-2026-03-17', GPT52, 'none'),
-  'gpt-5.4-nano-2026-03-17': reasoning('gpt-5.4-nano-2026-03-17', GPT52, 'none'),
-  'gpt-5.2': reasoning('gpt-5.2-2025-12-11', GPT52, 'none'),
-  'gpt-5.2-2025-12-11': reasoning('gpt-5.2-2025-12-11', GPT52, 'none'),
-  'gpt-5.2-pro': reasoning('gpt-5.2-pro-2025-12-11', ['medium', 'high', 'xhigh'], 'high'),
-  'gpt-5.2-pro-2025-12-11': reasoning('gpt-5.2-pro-2025-12-11', ['medium', 'high', 'xhigh'], 'high'),
-  'gpt-5.1': reasoning('gpt-5.1-2025-11-13', GPT51, 'none'),
-  'gpt-5.1-2025-11-13': reasoning('gpt-5.1-2025-11-13', GPT51, 'none'),
+  ...withSnapshot('gpt-5.5', reasoning('gpt-5.5-2026-04-23', GPT52, 'none')),
+  ...withSnapshot('gpt-5.5-pro', reasoning('gpt-5.5-pro-2026-04-23', ['medium', 'high', 'xhigh'], 'high')),
+  ...withSnapshot('gpt-5.4', reasoning('gpt-5.4-2026-03-05', GPT52, 'none')),
+  ...withSnapshot('gpt-5.4-mini', reasoning('gpt-5.4-mini-2026-03-17', GPT52, 'none')),
+  ...withSnapshot('gpt-5.4-nano', reasoning('gpt-5.4-nano-2026-03-17', GPT52, 'none')),
+  ...withSnapshot('gpt-5.2', reasoning('gpt-5.2-2025-12-11', GPT52, 'none')),
+  ...withSnapshot('gpt-5.2-pro', reasoning('gpt-5.2-pro-2025-12-11', ['medium', 'high', 'xhigh'], 'high')),
+  ...withSnapshot('gpt-5.1', reasoning('gpt-5.1-2025-11-13', GPT51, 'none')),
   'gpt-5.1-mini': reasoning('gpt-5.1-mini', GPT51, 'none'),
-  'gpt-5': reasoning('gpt-5-2025-08-07', GPT5, 'medium', MINIMAL_NO_WEB_SEARCH),
-  'gpt-5-2025-08-07': reasoning('gpt-5-2025-08-07', GPT5, 'medium', MINIMAL_NO_WEB_SEARCH),
-  'gpt-5-mini': reasoning('gpt-5-mini-2025-08-07', GPT5, 'medium', MINIMAL_NO_WEB_SEARCH),
-  'gpt-5-mini-2025-08-07': reasoning('gpt-5-mini-2025-08-07', GPT5, 'medium', MINIMAL_NO_WEB_SEARCH),
-  'gpt-5-nano': reasoning('gpt-5-nano-2025-08-07', GPT5, 'medium', MINIMAL_NO_WEB_SEARCH),
-  'gpt-5-nano-2025-08-07': reasoning('gpt-5-nano-2025-08-07', GPT5, 'medium', MINIMAL_NO_WEB_SEARCH),
+  ...withSnapshot('gpt-5', reasoning('gpt-5-2025-08-07', GPT5, 'medium', MINIMAL_NO_WEB_SEARCH)),
+  ...withSnapshot('gpt-5-mini', reasoning('gpt-5-mini-2025-08-07', GPT5, 'medium', MINIMAL_NO_WEB_SEARCH)),
+  ...withSnapshot('gpt-5-nano', reasoning('gpt-5-nano-2025-08-07', GPT5, 'medium', MINIMAL_NO_WEB_SEARCH)),
   // Recorded: "Unsupported value: 'none' is not supported with the 'gpt-5-pro' model. Supported values are: 'high'."
-  'gpt-5-pro': reasoning('gpt-5-pro-2025-10-06', ['high'], 'high'),
-  'gpt-5-pro-2025-10-06': reasoning('gpt-5-pro-2025-10-06', ['high'], 'high'),
-  o3: reasoning('o3-2025-04-16', O_SERIES, 'medium'),
-  'o3-2025-04-16': reasoning('o3-2025-04-16', O_SERIES, 'medium'),
-  'o4-mini': reasoning('o4-mini-2025-04-16', O_SERIES, 'medium'),
-  'o4-mini-2025-04-16': reasoning('o4-mini-2025-04-16', O_SERIES, 'medium'),
-  'o3-pro': reasoning('o3-pro-2025-06-10', O_SERIES, 'medium'),
-  // Recorded: a deep-research model without one of these tools is a 400 naming them.
-  'o3-deep-research': reasoning('o3-deep-research-2025-06-26', ['medium'], 'medium', DEEP_RESEARCH),
-  'o3-deep-research-2025-06-26': reasoning(
-    'o3-deep-research-2025-06-26',
-    ['medium'],
-    'medium',
-    DEEP_RESEARCH,
+  ...withSnapshot('gpt-5-pro', reasoning('gpt-5-pro-2025-10-06', ['high'], 'high')),
+  ...withSnapshot('o3', reasoning('o3-2025-04-16', O_SERIES, 'medium')),
+  ...withSnapshot('o4-mini', reasoning('o4-mini-2025-04-16', O_SERIES, 'medium')),
+  ...withSnapshot('o3-pro', reasoning('o3-pro-2025-06-10', O_SERIES, 'medium')),
+  ...withSnapshot('o3-mini', reasoning('o3-mini-2025-01-31', O_SERIES, 'medium')),
+  ...withSnapshot('o1', reasoning('o1-2024-12-17', O_SERIES, 'medium')),
+  ...withSnapshot('o1-pro', reasoning('o1-pro-2025-03-19', O_SERIES, 'medium')),
+  ...withSnapshot(
+    'o3-deep-research',
+    reasoning('o3-deep-research-2025-06-26', ['medium'], 'medium', DEEP_RESEARCH),
   ),
-  'o4-mini-deep-research': reasoning('o4-mini-deep-research-2025-06-26', ['medium'], 'medium', DEEP_RESEARCH),
-  'o4-mini-deep-research-2025-06-26': reasoning(
-    'o4-mini-deep-research-2025-06-26',
-    ['medium'],
-    'medium',
-    DEEP_RESEARCH,
+  ...withSnapshot(
+    'o4-mini-deep-research',
+    reasoning('o4-mini-deep-research-2025-06-26', ['medium'], 'medium', DEEP_RESEARCH),
   ),
-  'gpt-4.1': plain('gpt-4.1-2025-04-14'),
-  'gpt-4.1-2025-04-14': plain('gpt-4.1-2025-04-14'),
-  'gpt-4.1-mini': plain('gpt-4.1-mini-2025-04-14'),
-  'gpt-4.1-nano': plain('gpt-4.1-nano-2025-04-14'),
-  'gpt-4o': plain('gpt-4o-2024-08-06'),
-  'gpt-4o-2024-08-06': plain('gpt-4o-2024-08-06'),
-  'gpt-4o-mini': plain('gpt-4o-mini-2024-07-18'),
+  ...withSnapshot('gpt-4.1', plain('gpt-4.1-2025-04-14')),
+  ...withSnapshot('gpt-4.1-mini', plain('gpt-4.1-mini-2025-04-14')),
+  ...withSnapshot('gpt-4.1-nano', plain('gpt-4.1-nano-2025-04-14')),
+  ...withSnapshot('gpt-4o', plain('gpt-4o-2024-08-06')),
+  ...withSnapshot('gpt-4o-mini', plain('gpt-4o-mini-2024-07-18')),
+  ...Object.fromEntries(LEGACY_PLAIN.map((id) => [id, plain(id)])),
+  ...Object.fromEntries(UNVERIFIED.map((id) => [id, unverified(id)])),
 };
 
 /** A model the simulator was told to serve but knows nothing about: it accepts any effort. */
-const UNKNOWN: ModelFacts = {
-  snapshot: '',
-  efforts: ['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'],
-  defaultEffort: null,
-};
+const UNKNOWN: ModelFacts = { snapshot: '', efforts: ALL_EFFORTS, defaultEffort: null };
 
 export function factsFor(model: string): ModelFacts {
   return MODEL_FACTS[model] ?? { ...UNKNOWN, snapshot: model };
@@ -160,6 +234,8 @@ export function checkModelRequest(
       'tools',
     );
   }
+  // Shut down: the recorded tools refusal above still comes first, and nothing else is accepted.
+  if (facts.retiredOn) throw unknownModel(model);
   if (facts.efforts === null) {
     if (request.hasReasoning) {
       throw invalidRequest(

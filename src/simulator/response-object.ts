@@ -1,7 +1,7 @@
 import type { Response } from 'openai/resources/responses/responses';
 import { factsFor } from './models';
 import type { ResponseStatus, StoredResponse } from './store-types';
-import type { WireResponse } from './wire';
+import type { OutputItem, WireResponse } from './wire';
 
 /** The Response object as the API sends it for a stored response seen in a given status. */
 
@@ -64,11 +64,31 @@ function moderationFor(raw: Record<string, unknown>): Record<string, unknown> | 
 }
 
 /**
- * The Response object as the API sends it for a stored response seen in a given status, with the keys of the
- * newest recordings and no others: `billing` and `tool_usage` only once it has finished, `completed_at` only
+ * Output items as one request sees them: a search's `action.sources` only when that request's `include`
+ * names `web_search_call.action.sources`. The create's include applies to its own answer and stream; a
+ * poll (`GET /responses/{id}`) has its own include and sees sources only when it asks again, as the spec's
+ * GET parameters say and openai-node#1676 reports (background searches polled without sources).
+ */
+export function itemsAsIncluded(items: OutputItem[], include: readonly string[]): OutputItem[] {
+  if (include.includes('web_search_call.action.sources')) return items;
+  return items.map((item) => {
+    if (item.type !== 'web_search_call' || item.action.type !== 'search' || !('sources' in item.action))
+      return item;
+    const { sources: _sources, ...action } = item.action;
+    return { ...item, action };
+  });
+}
+
+/**
+ * The Response object as the API sends it for a stored response seen in a given status, as the request with
+ * `include` sees it (the create's by default), with the keys of the newest recordings and no others: `billing` and `tool_usage` only once it has finished, `completed_at` only
  * when completed, `service_tier` `auto` until it has finished, the model as its dated snapshot.
  */
-export function toWireResponse(record: StoredResponse, status: ResponseStatus): WireResponse {
+export function toWireResponse(
+  record: StoredResponse,
+  status: ResponseStatus,
+  include: readonly string[] = record.request.include,
+): WireResponse {
   const req = record.request;
   const raw = req.raw;
   const terminal = TERMINAL_STATUSES.has(status);
@@ -95,7 +115,7 @@ export function toWireResponse(record: StoredResponse, status: ResponseStatus): 
     max_tool_calls: req.maxToolCalls,
     model: facts.snapshot,
     moderation: moderationFor(raw),
-    output: hasOutput ? record.finalItems : [],
+    output: hasOutput ? itemsAsIncluded(record.finalItems, include) : [],
     parallel_tool_calls: req.parallelToolCalls,
     presence_penalty: typeof raw['presence_penalty'] === 'number' ? raw['presence_penalty'] : 0,
     previous_response_id: req.previousResponseId,

@@ -26,7 +26,7 @@ import { parseJsonBody, readBody, sendError, sendJson } from './http';
 import { newRequestId } from './ids';
 import { checkModelRequest, unknownModel } from './models';
 import { hashString, Rng } from './random';
-import { parseCreateRequest, type CreateRequest } from './request';
+import { INCLUDE_VALUES, parseCreateRequest, type CreateRequest } from './request';
 import { ResponseStore } from './store';
 import type { StoredResponse } from './store-types';
 import { serveStream } from './stream';
@@ -74,6 +74,25 @@ const MAX_RECEIVED = 5000;
 const MODEL_CREATED_AT = 1_735_689_600; // 2025-01-01: a fixed, plausible `created` for the models list.
 
 /** One simulator instance: config, PRNGs, stored responses and the HTTP handler. */
+/**
+ * A poll's own `include`: openai-node sends `include[]=a&include[]=b`, other clients `include=a`. Checked
+ * against the spec's IncludeEnum like a create's. Without one, nothing optional is included: the create's
+ * include is not carried over (spec: GET /responses/{id} has its own `include` parameter).
+ */
+function pollInclude(url: URL): string[] {
+  const include = [...url.searchParams.getAll('include[]'), ...url.searchParams.getAll('include')];
+  for (const value of include) {
+    if (!(INCLUDE_VALUES as readonly string[]).includes(value)) {
+      throw invalidRequest(
+        `Invalid value: ${JSON.stringify(value)}. Supported values are: ${INCLUDE_VALUES.map((v) => `'${v}'`).join(', ')}.`,
+        'include',
+        'invalid_value',
+      );
+    }
+  }
+  return include;
+}
+
 class Simulator {
   private readonly startConfig: SimulatorConfig;
   config: SimulatorConfig;
@@ -337,7 +356,7 @@ class Simulator {
       this.hold(res);
       return serveStream(res, record, Number.isFinite(after) ? after : -1);
     }
-    sendJson(res, 200, this.store.wire(record));
+    sendJson(res, 200, this.store.wire(record, Date.now(), pollInclude(url)));
   }
 
   private async cancel(id: string, req: IncomingMessage, res: ServerResponse): Promise<void> {

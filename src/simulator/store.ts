@@ -14,7 +14,7 @@ import { generateOutput, incompleteOutput, type ChainContext } from './generate/
 import { newId } from './ids';
 import type { Rng } from './random';
 import type { CreateRequest } from './request';
-import { TERMINAL_STATUSES, toWireResponse } from './response-object';
+import { itemsAsIncluded, TERMINAL_STATUSES, toWireResponse } from './response-object';
 import type { Fate, ResponseStatus, StoredResponse, TimedEvent } from './store-types';
 import type { OutputItem, UnnumberedEvent, WireResponse } from './wire';
 
@@ -96,8 +96,9 @@ export class ResponseStore {
     return this.records.get(id);
   }
 
-  wire(record: StoredResponse, now = Date.now()): WireResponse {
-    return toWireResponse(record, statusAt(record, now));
+  /** The Response as a request with this `include` sees it (the create's own, unless a poll names its own). */
+  wire(record: StoredResponse, now = Date.now(), include = record.request.include): WireResponse {
+    return toWireResponse(record, statusAt(record, now), include);
   }
 
   private chainFor(req: CreateRequest, now: number): ChainContext {
@@ -245,7 +246,11 @@ export class ResponseStore {
         type: 'response.in_progress',
         response: toWireResponse(record, 'in_progress'),
       });
-      const body = record.fate === 'failed' ? [] : outputEvents(record.finalItems);
+      // A stream is the create's answer: it shows what the create's include asked for.
+      const body =
+        record.fate === 'failed'
+          ? []
+          : outputEvents(itemsAsIncluded(record.finalItems, record.request.include));
       const span = record.finishAtMs - record.queuedUntilMs;
       body.forEach((event, i) => at(record.queuedUntilMs + (span * (i + 1)) / (body.length + 1), event));
       const final = toWireResponse(record, record.fate);

@@ -7,7 +7,9 @@ import { useResearchWorker } from '../helpers/temporal';
 /**
  * Every request body the project actually builds, as it reaches the provider during real runs (a worker on
  * the dev server, the simulator recording each `POST /v1/responses` body it receives), validated against
- * the spec's `CreateResponse`: each step, the plan's repair round, private-source tool rounds, hybrid mode.
+ * the spec's `CreateResponse`: each step, the plan's repair round, private-source tool rounds, hybrid mode,
+ * and a run with every option that reaches a request (allowed domains, search context size, an explicit
+ * reasoning effort, a budget's max_output_tokens and max_tool_calls).
  * The simulator must also have accepted each one: what it refuses, the real API refuses.
  */
 
@@ -81,6 +83,19 @@ describeWithReference('the requests the project sends, against the OpenAPI spec'
     expect(result.questions.every((q) => q.status === 'completed')).toBe(true);
   });
 
+  test('every option a run can set: allowed domains, search context size, an explicit effort, a budget', async () => {
+    const result = await research('options', {
+      question: 'How do Raft and Paxos differ in leader election?',
+      maxQuestions: 2,
+      depth: 1,
+      reasoningEffort: 'low',
+      searchContextSize: 'high',
+      allowedDomains: ['raft.github.io', 'docs.temporal.io'],
+      budget: { maxCostUsd: 5 },
+    });
+    expect(result.questions.length).toBeGreaterThan(0);
+  });
+
   test('every body received validates against CreateResponse and was accepted', () => {
     const bodies = received.map(({ create }) => JSON.stringify(create.body));
     // The runs covered what they are meant to: structured output, search, tool rounds, chaining.
@@ -88,6 +103,18 @@ describeWithReference('the requests the project sends, against the OpenAPI spec'
     expect(bodies.some((b) => b.includes('"web_search"'))).toBe(true);
     expect(bodies.some((b) => b.includes('"function_call_output"'))).toBe(true);
     expect(bodies.some((b) => b.includes('"previous_response_id":"resp_'))).toBe(true);
+    // And every field a run's options put in a request (the 'options' run).
+    const options = received
+      .filter((r) => r.run === 'options')
+      .map(({ create }) => JSON.stringify(create.body));
+    for (const field of [
+      '"filters":{"allowed_domains":["raft.github.io","docs.temporal.io"]}',
+      '"search_context_size":"high"',
+      '"effort":"low"',
+      '"max_output_tokens":',
+      '"max_tool_calls":',
+    ])
+      expect([field, options.some((b) => b.includes(field))]).toEqual([field, true]);
     expect(received.length).toBeGreaterThan(20);
     const problems = received.flatMap(({ run, create }, i) => {
       const check = validateAgainst('CreateResponse', create.body);

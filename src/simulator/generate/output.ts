@@ -159,7 +159,7 @@ function reasons(req: CreateRequest): boolean {
 
 /**
  * Web search calls with every action shape real answers have: `search` with `query` only or `queries` plus
- * `query`, sources of type `url` and sometimes of type `api` with no url (only with
+ * `query`, sources of type `url` and sometimes of type `api` with no url (shown only to a request with
  * `include: ['web_search_call.action.sources']`), `open_page` and `find_in_page` on a page a search found,
  * and, for a reasoning model, a reasoning item after each call (recorded gpt-5 answers interleave them).
  */
@@ -175,7 +175,6 @@ function webSearchItems(
   const suggested = digest.suggestedQueries;
   const budget = req.maxToolCalls ?? Infinity;
   const searches = Math.min(Math.max(rng.int(1, 3), Math.min(suggested.length, 3)), budget);
-  const withSources = req.include.includes('web_search_call.action.sources');
   const interleave = reasons(req);
   const items: (WebSearchCallItem | ReasoningItem)[] = [];
   const all: WebSource[] = [];
@@ -207,8 +206,9 @@ function webSearchItems(
         type: 'search',
         query,
         ...queries,
-        // A search that found nothing usable lists no sources at all.
-        ...(withSources && kind !== 'nothing' ? { sources: sources as { type: 'url'; url: string }[] } : {}),
+        // A search that found nothing usable lists no sources at all. The others always keep theirs here:
+        // each answer shows them only when its own request asked (itemsAsIncluded, response-object.ts).
+        ...(kind !== 'nothing' ? { sources: sources as { type: 'url'; url: string }[] } : {}),
       },
       i,
     );
