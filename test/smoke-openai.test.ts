@@ -166,6 +166,22 @@ test('a feature that fails after its response was paid is still charged for it, 
   expect(total).toBeLessThanOrEqual(0.02);
 });
 
+test('a create that could pass the cap is never sent, even when its feature looked cheap enough to start', async () => {
+  // The first feature's estimate (100 input tokens, 300 output) fits $0.0015 at gpt-5.4-mini's rates; its
+  // real request (a body of some hundred bytes, max_output_tokens 300) does not: the meter refuses it.
+  const { code, stdout } = await smoke(['--max-cost', '0.0015'], {
+    OPENAI_API_KEY: 'sim-key',
+    OPENAI_BASE_URL: sim.baseURL,
+  });
+  expect(code).toBe(1);
+  const [first, ...rest] = featureLines(stdout);
+  expect(first).toMatchObject({ status: 'FAIL', usd: 0, feature: 'background create + poll to completed' });
+  expect(first!.detail).toMatch(/^refused a create that could cost \$[\d.]+: over the \$0\.0015 cap/);
+  expect(rest.map((f) => f.status)).toEqual(['SKIP', 'SKIP', 'SKIP', 'SKIP', 'SKIP']);
+  expect(sim.stats().created).toBe(0);
+  expect(sim.stats().requests).toBe(0);
+});
+
 test('a cap too small for a feature skips it: nothing is created, and the run says it did not pass', async () => {
   const { code, stdout } = await smoke(['--max-cost', '0.0001'], {
     OPENAI_API_KEY: 'sim-key',
