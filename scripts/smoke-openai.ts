@@ -4,10 +4,16 @@
  * activities and wire layer, at the smallest cost. Prints PASS / FAIL / SKIP per feature and what it
  * cost. Not part of CI: it spends real money (cents).
  *
- * The cap is hard: before each feature its worst case is priced (its input, every output token it may
- * produce: max_output_tokens bounds visible and reasoning tokens, every search it may make: max_tool_calls,
- * with each search's content counted as SEARCH_CONTENT_TOKENS input tokens) and the feature is skipped
- * when that could take the total past the cap.
+ * The cap: every request the script sends passes one meter (the client's `fetch`). A create without
+ * `max_output_tokens`, or with a built-in tool and no `max_tool_calls`, is refused before it is sent, and so
+ * is one whose worst case could take the total past the cap. A request's worst case: its input (the
+ * request body's UTF-8 bytes, at least its token count, plus what a previous response it continues
+ * carried), every output token max_output_tokens allows (visible and reasoning), every built-in call
+ * max_tool_calls allows at the per-call price, and SEARCH_CONTENT_TOKENS input tokens per search: that last
+ * part is an estimate, as the provider bills the pages a search reads as input and nothing caps them.
+ * Every response the meter sees finish is charged what its usage says, even when the feature fails after
+ * it; one that never reports usage (cancelled, failed, or lost mid-poll: the meter cancels it) is charged
+ * its worst case.
  */
 import { CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -16,10 +22,12 @@ import { parseArgs } from 'node:util';
 import { runBackgroundResponse, type BackgroundResponseDeps } from '../activities/background-response';
 import { planResearch, searchWeb, writeReport, type ResearchDeps } from '../activities/research';
 import { ConfigError, loadWorkerSettings } from '../src/config';
+import type OpenAI from 'openai';
 import { createOpenAIClient } from '../src/openai/client';
 import { capabilitiesOf, DEFAULT_MODEL_CAPABILITIES, effortFor } from '../src/openai/models';
+import { extractUsage, isTerminal } from '../src/openai/wire';
 import { costOfUsage, priceFor, type PriceTable } from '../src/pricing';
-import type { BackgroundRequest, BackgroundResult, Usage } from '../src/schemas/background-response';
+import type { BackgroundRequest, BackgroundResult } from '../src/schemas/background-response';
 import { SourceRegistry } from '../src/tools/registry';
 
 /** What one web search adds to the input, at most (search results are billed as input tokens). */
@@ -38,7 +46,7 @@ interface Feature {
   name: string;
   /** Worst case: tokens in (prompt), tokens out (max_output_tokens summed), built-in searches. */
   worst: { inputTokens: number; outputTokens: number; searches: number };
-  run: (spend: (model: string, usage: Usage) => void) => Promise<string>;
+  run: () => Promise<string>;
 }
 
 function usage(): never {
@@ -48,18 +56,164 @@ function usage(): never {
   process.exit(2);
 }
 
+/** The model's rates; an unpriced model: refuse to guess low, the highest rates in the table. */
+function ratesOf(prices: PriceTable, model: string): { input: number; output: number } {
+  return (
+    priceFor(prices, model) ?? {
+      input: Math.max(...Object.values(prices.models).map((p) => p.input)),
+      output: Math.max(...Object.values(prices.models).map((p) => p.output)),
+    }
+  );
+}
+
 function worstCaseUsd(prices: PriceTable, model: string, worst: Feature['worst']): number {
-  const price = priceFor(prices, model);
-  // An unpriced model: refuse to guess low. The highest rates in the table.
-  const rate = price ?? {
-    input: Math.max(...Object.values(prices.models).map((p) => p.input)),
-    output: Math.max(...Object.values(prices.models).map((p) => p.output)),
-  };
+  const rate = ratesOf(prices, model);
   const inputTokens = worst.inputTokens + worst.searches * SEARCH_CONTENT_TOKENS;
   return (
     (inputTokens * rate.input + worst.outputTokens * rate.output) / 1_000_000 +
     worst.searches * prices.webSearchPerCall
   );
+}
+
+/** Thrown by the meter instead of sending a request: why it was not sent. */
+class RefusedByMeter extends Error {}
+
+interface Metered {
+  model: string;
+  /** The request's worst case in USD, charged until the provider reports usage. */
+  worstUsd: number;
+  /** Input and output tokens it reported, for a response that continues it. */
+  tokens?: number;
+  /** What its usage says it cost, once it reported usage. */
+  usd?: number;
+  terminal: boolean;
+}
+
+type Json = Record<string, unknown>;
+
+/**
+ * Every /responses request of the script, through the OpenAI client's `fetch`: creates are refused unless
+ * bounded and within the cap; every Response answer (create, poll, cancel) is recorded by id.
+ */
+class Meter {
+  readonly responses = new Map<string, Metered>();
+  /** Creates sent whose answer never came (a lost connection): charged their worst case. */
+  private lostUsd = 0;
+  refusal: string | undefined;
+
+  constructor(
+    private readonly prices: PriceTable,
+    private readonly capUsd: number,
+  ) {}
+
+  /** What has been spent: reported usage, else the worst case of what did not report it. */
+  spentUsd(): number {
+    let usd = this.lostUsd;
+    for (const r of this.responses.values()) usd += r.usd ?? r.worstUsd;
+    return usd;
+  }
+
+  /** The part of spentUsd() that is a worst case, not reported usage. */
+  boundUsd(): number {
+    let usd = this.lostUsd;
+    for (const r of this.responses.values()) if (r.usd === undefined) usd += r.worstUsd;
+    return usd;
+  }
+
+  /** The worst case of a create body, or a refusal (unbounded, or past the cap). */
+  private admit(body: Json): { model: string; worstUsd: number } {
+    const model = String(body.model);
+    const maxOutput = body.max_output_tokens;
+    const tools = Array.isArray(body.tools) ? (body.tools as Json[]) : [];
+    const builtIn = tools.filter((t) => t.type !== 'function');
+    const maxCalls = body.max_tool_calls;
+    const refuse = (why: string): never => {
+      this.refusal = why;
+      throw new RefusedByMeter(why);
+    };
+    if (typeof maxOutput !== 'number') refuse('refused to send a create without max_output_tokens');
+    if (builtIn.length && typeof maxCalls !== 'number')
+      refuse('refused to send a create with a built-in tool and no max_tool_calls');
+    const calls = builtIn.length ? (maxCalls as number) : 0;
+    const searches = builtIn.some((t) => t.type === 'web_search') ? calls : 0;
+    let carried = 0;
+    if (typeof body.previous_response_id === 'string') {
+      const previous = this.responses.get(body.previous_response_id);
+      if (previous?.tokens === undefined)
+        refuse(`refused to continue ${body.previous_response_id}: its usage is not known`);
+      carried = previous!.tokens!;
+    }
+    const rate = ratesOf(this.prices, model);
+    const inputTokens =
+      Buffer.byteLength(JSON.stringify(body), 'utf8') + carried + searches * SEARCH_CONTENT_TOKENS;
+    const worstUsd =
+      (inputTokens * rate.input + (maxOutput as number) * rate.output) / 1_000_000 +
+      calls * this.prices.webSearchPerCall;
+    const spent = this.spentUsd();
+    if (spent + worstUsd > this.capUsd)
+      refuse(
+        `refused a create that could cost $${worstUsd.toFixed(4)}: over the $${this.capUsd} cap ` +
+          `with $${spent.toFixed(4)} spent`,
+      );
+    return { model, worstUsd };
+  }
+
+  private observe(response: Json, created?: { model: string; worstUsd: number }): void {
+    const id = response.id;
+    if (typeof id !== 'string') return;
+    const known = this.responses.get(id);
+    const entry: Metered = known ?? {
+      model: created?.model ?? String(response.model),
+      worstUsd: created?.worstUsd ?? 0,
+      terminal: false,
+    };
+    entry.terminal = isTerminal(response.status as string);
+    const usage = response.usage as Json | null | undefined;
+    if (entry.terminal && usage && typeof usage.input_tokens === 'number') {
+      const reported = extractUsage(response as unknown as OpenAI.Responses.Response);
+      entry.usd = costOfUsage(this.prices, entry.model, reported).usd;
+      entry.tokens = reported.inputTokens + reported.outputTokens;
+    }
+    this.responses.set(id, entry);
+  }
+
+  readonly fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    const isCreate = (init?.method ?? 'GET') === 'POST' && /\/responses$/.test(url.pathname);
+    const created = isCreate ? this.admit(JSON.parse(String(init?.body)) as Json) : undefined;
+    let answer: Response;
+    try {
+      answer = await fetch(input, init);
+    } catch (error) {
+      // It may have been created and may run: charge it as if it ran to its worst case.
+      if (created) this.lostUsd += created.worstUsd;
+      throw error;
+    }
+    if (/\/responses(\/[^/]+(\/cancel)?)?$/.test(url.pathname)) {
+      const body = (await answer
+        .clone()
+        .json()
+        .catch(() => undefined)) as Json | undefined;
+      if (body?.object === 'response') this.observe(body, created);
+    }
+    return answer;
+  };
+
+  /**
+   * Responses of a feature that did not report their end (its activity failed mid-poll): look once more,
+   * and cancel what still runs, so nothing goes on spending after the feature.
+   */
+  async settle(openai: OpenAI): Promise<void> {
+    for (const [id, r] of this.responses) {
+      if (r.terminal) continue;
+      try {
+        const now = await openai.responses.retrieve(id);
+        if (!isTerminal(now.status)) await openai.responses.cancel(id);
+      } catch {
+        // Its worst case stays charged.
+      }
+    }
+  }
 }
 
 async function main(): Promise<void> {
@@ -102,7 +256,9 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const openai = createOpenAIClient(settings.openai);
+  const meter = new Meter(settings.prices, maxCost);
+  // The project's own client, every request through the meter.
+  const openai = createOpenAIClient(settings.openai).withOptions({ fetch: meter.fetch });
   const quiet = new DefaultLogger('ERROR');
   const poll = { ...settings.poll, initialMs: Math.min(settings.poll.initialMs, 500) };
   const bg: BackgroundResponseDeps = { openai, poll };
@@ -145,14 +301,13 @@ async function main(): Promise<void> {
     {
       name: 'background create + poll to completed',
       worst: { inputTokens: 100, outputTokens: 300, searches: 0 },
-      run: async (spend) => {
+      run: async () => {
         const r = await respond({
           step: 'smoke: background',
           input: 'Reply with the single word: ready',
           maxOutputTokens: 300,
           ...low,
         });
-        spend(model, r.usage);
         // A model that writes more than asked stops at max_output_tokens: still a finished background run.
         const finished = r.status === 'completed' || r.incompleteReason === 'max_output_tokens';
         if (!finished || !r.outputText.trim())
@@ -165,7 +320,7 @@ async function main(): Promise<void> {
     {
       name: 'background cancel at the provider',
       worst: { inputTokens: 100, outputTokens: 2_000, searches: 0 },
-      run: async (spend) => {
+      run: async () => {
         const a = env();
         let responseId: string | undefined;
         a.on('heartbeat', (details: { responseId?: string; polls?: number }) => {
@@ -190,13 +345,6 @@ async function main(): Promise<void> {
         );
         if (!responseId) throw new Error(`no response was created: ${String(outcome)}`);
         const final = await openai.responses.retrieve(responseId);
-        spend(model, {
-          inputTokens: final.usage?.input_tokens ?? 0,
-          cachedTokens: final.usage?.input_tokens_details?.cached_tokens ?? 0,
-          outputTokens: final.usage?.output_tokens ?? 0,
-          reasoningTokens: final.usage?.output_tokens_details?.reasoning_tokens ?? 0,
-          webSearchCalls: 0,
-        });
         if (!(outcome instanceof CancelledFailure))
           throw new Error(`the activity did not end cancelled: ${String(outcome)}`);
         // Cancellation is best effort: a response that finished first is not an error of ours.
@@ -208,7 +356,7 @@ async function main(): Promise<void> {
     {
       name: 'web search with sources and citations',
       worst: { inputTokens: 300, outputTokens: 800, searches: 1 },
-      run: async (spend) => {
+      run: async () => {
         const r = await respond({
           step: 'smoke: web search',
           input:
@@ -218,7 +366,6 @@ async function main(): Promise<void> {
           maxOutputTokens: 800,
           ...low,
         });
-        spend(model, r.usage);
         const urls = r.webSearches.flatMap((s) => s.sources);
         if (!r.webSearches.length) throw new Error('no web_search_call in the answer');
         if (!urls.length)
@@ -229,14 +376,13 @@ async function main(): Promise<void> {
     {
       name: 'structured output with the real plan schema',
       worst: { inputTokens: 600, outputTokens: 1_500, searches: 0 },
-      run: async (spend) => {
+      run: async () => {
         const out = await inContext(planResearch, deps, {
           question: 'What limits the range of electric aircraft?',
           maxQuestions: 1,
           ...low,
           maxOutputTokens: 1_500,
         });
-        spend(model, out.step.usage);
         if (!out.plan) throw new Error(`the plan did not validate: ${out.invalid}`);
         return `plan: "${out.plan.questions[0]!.question.slice(0, 60)}"`;
       },
@@ -248,7 +394,7 @@ async function main(): Promise<void> {
         outputTokens: 400 * (1 + MAX_FUNCTION_ROUNDS),
         searches: 0,
       },
-      run: async (spend) => {
+      run: async () => {
         const tool = {
           type: 'function' as const,
           name: 'get_code_word',
@@ -263,7 +409,6 @@ async function main(): Promise<void> {
           maxOutputTokens: 400,
           ...low,
         });
-        spend(model, first.usage);
         if (!first.functionCalls.length)
           throw new Error(`the model did not call the function: "${first.outputText.slice(0, 80)}"`);
         // Answer every call, through previous_response_id, until the model answers in words (as the
@@ -284,7 +429,6 @@ async function main(): Promise<void> {
             maxOutputTokens: 400,
             ...low,
           });
-          spend(model, answer.usage);
         }
         if (answer.status !== 'completed' || !answer.outputText.trim())
           throw new Error(
@@ -298,7 +442,7 @@ async function main(): Promise<void> {
     {
       name: 'one-question research (plan, search, cited report)',
       worst: { inputTokens: 6_000, outputTokens: 1_500 + 1_500 + 2_500, searches: 1 },
-      run: async (spend) => {
+      run: async () => {
         const question = 'When was the Raft consensus algorithm first published?';
         const planned = await inContext(planResearch, deps, {
           question,
@@ -306,7 +450,6 @@ async function main(): Promise<void> {
           ...low,
           maxOutputTokens: 1_500,
         });
-        spend(model, planned.step.usage);
         const q = planned.plan?.questions[0];
         if (!q) throw new Error(`no plan: ${planned.invalid}`);
         const found = await inContext(searchWeb, deps, {
@@ -319,7 +462,6 @@ async function main(): Promise<void> {
           maxOutputTokens: 1_500,
           maxToolCalls: 1,
         });
-        spend(model, found.step.usage);
         if (!found.sources.length) throw new Error('the search found no sources');
         const report = await inContext(writeReport, deps, {
           question,
@@ -339,7 +481,6 @@ async function main(): Promise<void> {
             },
           ],
         });
-        if (report.step) spend(model, report.step.usage);
         if (!report.markdown.trim()) throw new Error('empty report');
         return `${found.sources.length} source(s) found, ${report.sources.length} cited in the report`;
       },
@@ -350,42 +491,48 @@ async function main(): Promise<void> {
     `smoke:openai against ${settings.openai.baseURL} with ${model}, cap ${cap} ` +
       `(prices as of ${settings.prices.asOf})`,
   );
-  let spent = 0;
   const outcomes: Outcome[] = [];
   for (const feature of features) {
     const worst = worstCaseUsd(settings.prices, model, feature.worst);
-    if (spent + worst > maxCost) {
+    const before = meter.spentUsd();
+    const boundBefore = meter.boundUsd();
+    if (before + worst > maxCost) {
       outcomes.push({
         feature: feature.name,
         status: 'SKIP',
         costUsd: 0,
-        detail: `could cost up to $${worst.toFixed(4)}: over the ${cap} cap with $${spent.toFixed(4)} spent`,
+        detail: `could cost up to $${worst.toFixed(4)}: over the ${cap} cap with $${before.toFixed(4)} spent`,
       });
     } else {
-      let cost = 0;
-      const spend = (m: string, u: Usage) => {
-        cost += costOfUsage(settings.prices, m, u).usd;
-      };
+      meter.refusal = undefined;
+      let status: Outcome['status'] = 'PASS';
+      let detail: string;
       try {
-        const detail = await feature.run(spend);
-        outcomes.push({ feature: feature.name, status: 'PASS', costUsd: cost, detail });
+        detail = await feature.run();
       } catch (error) {
-        outcomes.push({
-          feature: feature.name,
-          status: 'FAIL',
-          costUsd: cost,
-          detail: error instanceof Error ? error.message : String(error),
-        });
+        status = 'FAIL';
+        detail = error instanceof Error ? error.message : String(error);
+        // The meter's own reason is clearer than the client's "Connection error." it turns into.
+        if (meter.refusal) detail = `${meter.refusal} (${detail})`;
       }
-      spent += cost;
+      // Whatever the outcome, nothing of this feature goes on running, and all it cost is counted.
+      await meter.settle(openai);
+      const costUsd = meter.spentUsd() - before;
+      const boundUsd = meter.boundUsd() - boundBefore;
+      if (boundUsd > 0)
+        detail += `; $${boundUsd.toFixed(4)} of the cost is a worst case (usage not reported)`;
+      outcomes.push({ feature: feature.name, status, costUsd, detail });
     }
     const o = outcomes.at(-1)!;
-    const detail = o.detail.replace(/\s+/g, ' ').slice(0, 240);
+    const detail = o.detail.replace(/\s+/g, ' ').slice(0, 300);
     console.log(`${o.status.padEnd(4)}  $${o.costUsd.toFixed(4)}  ${o.feature}: ${detail}`);
   }
+  const spent = meter.spentUsd();
+  const bound = meter.boundUsd();
   const failed = outcomes.filter((o) => o.status !== 'PASS');
   console.log(
-    `${outcomes.length - failed.length}/${outcomes.length} passed, total $${spent.toFixed(4)} of the ${cap} cap`,
+    `${outcomes.length - failed.length}/${outcomes.length} passed, total $${spent.toFixed(4)} of the ${cap} cap` +
+      (bound > 0 ? ` ($${bound.toFixed(4)} of it a worst case)` : ''),
   );
   process.exit(failed.length ? 1 : 0);
 }

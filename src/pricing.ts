@@ -148,7 +148,9 @@ function roundUsd(usd: number): number {
 
 /**
  * USD for one usage record. Cached input tokens are part of the input count and billed at the cached
- * rate; reasoning tokens are already part of the output count, so they are not added again.
+ * rate; reasoning tokens are already part of the output count, so they are not added again. Web searches
+ * are the billed ones (`webSearchCalls`: the provider's own count, else `search` actions only; see
+ * `billedWebSearches` in src/openai/wire.ts), each at `webSearchPerCall`.
  * `priced` is false when the model is not in the table and a conservative estimate was used.
  */
 export function costOfUsage(

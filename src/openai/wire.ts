@@ -92,8 +92,27 @@ export function isTerminal(status: string | undefined): boolean {
   return status !== undefined && TERMINAL_STATUSES.has(status);
 }
 
+/**
+ * The web searches a response is billed for. The provider says so itself in `tool_usage.web_search
+ * .num_requests` (newer responses); older ones do not, and then only `search` actions count: a real
+ * search also lists `open_page` and `find_in_page` steps as web_search_call items (recording
+ * pydantic-ai__test_openai_responses_model_web_search_tool_with_allowed_domains: 2 searches, 2 pages
+ * opened), and counting those too would price a run at twice its searches. A call without an action
+ * (an older answer) is a search.
+ */
+export function billedWebSearches(response: Response): number {
+  const reported = (response as { tool_usage?: { web_search?: { num_requests?: unknown } } | null })
+    .tool_usage?.web_search?.num_requests;
+  if (typeof reported === 'number' && Number.isInteger(reported) && reported >= 0) return reported;
+  return response.output.filter((item) => {
+    if (item.type !== 'web_search_call') return false;
+    const action = (item as { action?: { type?: unknown } | null }).action;
+    return !action || action.type === undefined || action.type === 'search';
+  }).length;
+}
+
 export function extractUsage(response: Response): Usage {
-  const webSearchCalls = response.output.filter((item) => item.type === 'web_search_call').length;
+  const webSearchCalls = billedWebSearches(response);
   return {
     inputTokens: response.usage?.input_tokens ?? 0,
     cachedTokens: response.usage?.input_tokens_details?.cached_tokens ?? 0,
