@@ -128,10 +128,21 @@ function expectedFrom(response: Json, structured: boolean) {
       cachedTokens: Number((usage.input_tokens_details as Json | undefined)?.cached_tokens ?? 0),
       outputTokens: Number(usage.output_tokens ?? 0),
       reasoningTokens: Number((usage.output_tokens_details as Json | undefined)?.reasoning_tokens ?? 0),
-      webSearchCalls: searches.length,
+      // Billed as the provider counts them: its own tool_usage count, else the `search` actions only.
+      webSearchCalls: billedSearches(response, searches),
     },
     parsed: structured && text.trim() ? JSON.parse(text) : undefined,
   };
+}
+
+function billedSearches(response: Json, searches: Json[]): number {
+  const counted = ((response.tool_usage as Json | undefined)?.web_search as Json | undefined)?.num_requests;
+  if (typeof counted === 'number') return counted;
+  // An item announced without its action counts as a search (as the project counts it, erring high).
+  return searches.filter((s) => {
+    const type = (s.action as Json | undefined)?.type;
+    return type === undefined || type === 'search';
+  }).length;
 }
 
 /** The exchanges one create needs: the create, then every later poll of the same response id. */
