@@ -22,7 +22,7 @@ import { loadSourcesFile } from '../../src/tools/config';
 import { documentsSource, type DocumentsSource } from '../../src/tools/documents';
 import { readInside } from '../../src/tools/documents/extract';
 import { httpFetchSource, isPublicAddress } from '../../src/tools/http-fetch';
-import { mcpSource, type McpSource } from '../../src/tools/mcp';
+import { argumentsSchema, mcpSource, type McpSource } from '../../src/tools/mcp';
 import { SourceRegistry } from '../../src/tools/registry';
 import type { ResearchSource, ToolResult } from '../../src/tools/types';
 import { PHISH } from '../fixtures/hostile-mcp-server';
@@ -677,6 +677,25 @@ describe('a hostile MCP server', () => {
       }
       expect(redos.parameters.safeParse({ word: 'aaaa' }).success).toBe(true);
       return `refused by RE2 (linear): "${outcomes[0]}…"`;
+    });
+  });
+
+  test('a catastrophic pattern below the schema depth limit is never compiled into a RegExp', async () => {
+    // 34 nested objects: deeper than the 32 levels the pattern walk looks at.
+    let schema: Record<string, unknown> = { type: 'string', pattern: '^(a+)+$' };
+    let args: unknown = `${'a'.repeat(26)}!`;
+    for (let i = 0; i < 34; i++) {
+      schema = { type: 'object', properties: { x: schema }, required: ['x'] };
+      args = { x: args };
+    }
+    await probe('mcp: `^(a+)+$` under 34 nested objects, "a"×26+"!"', async () => {
+      const unchecked: string[] = [];
+      const parameters = argumentsSchema(schema, unchecked);
+      expect(unchecked.join(' ')).toMatch(/nested deeper than 32 levels/);
+      // Left to the server: accepted here as any object, in no time.
+      expect(parameters.safeParse(args).success).toBe(true);
+      expect(parameters.safeParse('not an object').success).toBe(false);
+      return `not converted; warning: "${short(unchecked[0]!)}"`;
     });
   });
 
