@@ -397,6 +397,43 @@ describe('a run calls only the tools of the sources it selected', () => {
       return 'refused 3 of 3; the selected tool answered';
     });
   });
+
+  test('two source names that would share function names are refused when the file loads, naming both', () => {
+    for (const [a, b] of [
+      ['db:a.b', 'db:a_b'],
+      ['db:a', 'db:a._b'],
+    ] as const) {
+      const file = path.join(dir, `colliding-${b}.json`);
+      const entry = { type: 'sqlite', path: path.join(ROOT, 'examples/example.db') };
+      writeFileSync(file, JSON.stringify({ sources: { [a]: entry, [b]: entry } }));
+      let message = '';
+      try {
+        loadSourcesFile(file, '');
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toContain(
+        `the sources "${a}" and "${b}" would offer tools under the same function names`,
+      );
+      expect(message).toContain('rename one of them');
+      // In code too: the registry checks the same.
+      expect(() => new SourceRegistry({ dir, sources: { [a]: entry, [b]: entry } })).toThrow(/rename one/);
+    }
+  });
+
+  test('a call is routed by its exact function name, never by a part of it', async () => {
+    for (const name of ['db_secret__query_database__x', 'db_secret__x__query_database']) {
+      const result = await registry.run(name, JSON.stringify({ sql: 'SELECT 1' }), ctx().signal);
+      expect(result.output).toMatch(/^error: there is no tool named/);
+    }
+    const exact = await registry.run(
+      'db_secret__query_database',
+      JSON.stringify({ sql: 'SELECT 1 AS one' }),
+      ctx().signal,
+    );
+    expect(exact.output).toContain('one');
+    expect(exact.output).not.toMatch(/^error/);
+  });
 });
 
 // ---- documents -----------------------------------------------------------------------------------------
