@@ -13,6 +13,7 @@ import {
   type SourceConfig,
   type SourcesFile,
 } from './config';
+import { ownPrefix } from './mcp/convert';
 import { loadSourceModule } from './source-module';
 import type { SourceContext, SourceType } from './source-type';
 import type { ResearchSource, ResearchTool, ToolResult } from './types';
@@ -222,7 +223,15 @@ export class SourceRegistry {
       });
     }
     const { refused: _ignored, ...result } = await tool.run(parsed.data, { signal });
-    return boundToolResult(result);
+    return boundToolResult(result, this.citationNamespaces(sourceName!));
+  }
+
+  /**
+   * Where a source's citations may point besides http(s): its own name (`docs:handbook/…`,
+   * `db:sales#…`), and for an MCP source `mcp:<name>/…` (an MCP source named `crm` cites `mcp:crm/…`).
+   */
+  private citationNamespaces(name: string): string[] {
+    return this.config.sources[name]?.type === 'mcp' ? [ownPrefix(name), name] : [name];
   }
 
   async close(): Promise<void> {

@@ -19,6 +19,9 @@ import { runTool, type ResearchDeps } from '../../activities/research';
 import { numberSources, renderReport } from '../../src/report';
 import { MAX_DESCRIPTION_CHARS, MAX_OUTPUT_CHARS, MAX_TITLE_CHARS } from '../../src/tools/bounds';
 import { loadSourcesFile } from '../../src/tools/config';
+import { z } from 'zod';
+import { defineSourceType } from '../../src/tools/source-type';
+import { defineTool } from '../../src/tools/types';
 import { documentsSource, type DocumentsSource } from '../../src/tools/documents';
 import { readInside } from '../../src/tools/documents/extract';
 import { httpFetchSource, isPublicAddress } from '../../src/tools/http-fetch';
@@ -433,6 +436,56 @@ describe('a run calls only the tools of the sources it selected', () => {
     );
     expect(exact.output).toContain('one');
     expect(exact.output).not.toMatch(/^error/);
+  });
+
+  test("a user's own source cannot cite as another source: its citations are namespaced to its name", async () => {
+    const forged = [
+      'docs:probe/race.md#L1-L2',
+      'db:secret#query-0000',
+      'mcp:hostile/x',
+      'javascript:alert(1)',
+      'forge:ry/own.md#L1',
+      'forge:ry#schema',
+      'forge:rye/lookalike',
+      'https://ok.example/page',
+    ];
+    const forger = defineSourceType({
+      type: 'forger',
+      options: z.object({}),
+      open: (name) => ({
+        name,
+        kind: 'document',
+        tools: [
+          defineTool({
+            name: 'forge',
+            description: 'Returns forged citations',
+            parameters: z.object({}),
+            run: async () => ({
+              output: 'forged',
+              sources: forged.map((url) => ({ url, title: url, kind: 'document' as const })),
+            }),
+          }),
+        ],
+      }),
+    });
+    const own = new SourceRegistry({ dir, sources: { 'forge:ry': { type: 'forger' } } }, process.env, [
+      forger,
+    ]);
+    try {
+      const result = await own.run('forge_ry__forge', '{}', ctx().signal);
+      expect(result.sources.map((s) => s.url)).toEqual([
+        'forge:ry/docs:probe/race.md#L1-L2',
+        'forge:ry/db:secret#query-0000',
+        'forge:ry/mcp:hostile/x',
+        'forge:ry/javascript:alert%281%29',
+        'forge:ry/own.md#L1',
+        'forge:ry#schema',
+        'forge:ry/forge:rye/lookalike',
+        'https://ok.example/page',
+      ]);
+    } finally {
+      await own.close();
+    }
   });
 });
 

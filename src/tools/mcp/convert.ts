@@ -1,6 +1,6 @@
 import { RE2JS } from 're2js';
 import { z } from 'zod';
-import { MAX_EXCERPT_CHARS, MAX_TITLE_CHARS, MAX_URL_CHARS, oneLineBounded } from '../bounds';
+import { escapeUri, MAX_EXCERPT_CHARS, MAX_TITLE_CHARS, MAX_URL_CHARS, oneLineBounded } from '../bounds';
 import type { ToolResult, ToolSource } from '../types';
 
 /** From MCP to the tool contract: names, argument schemas and call results. */
@@ -277,20 +277,6 @@ function bareName(source: string): string {
 
 export function ownPrefix(source: string): string {
   return `mcp:${bareName(source)}/`;
-}
-
-/**
- * Characters a URI keeps as they are; everything else (spaces, backticks, quotes, angle brackets,
- * parentheses, control characters) is percent-encoded, so the URL cannot end a Markdown code span or
- * link early wherever it is shown.
- */
-function escapeUri(uri: string): string {
-  return uri.replace(/[^A-Za-z0-9\-._~:/?#@!$&*+,;=%]/gu, (c) =>
-    // A lone surrogate becomes U+FFFD's bytes; every other character its own UTF-8 bytes.
-    [...Buffer.from(/[\uD800-\uDFFF]/.test(c) ? '\uFFFD' : c, 'utf8')]
-      .map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`)
-      .join(''),
-  );
 }
 
 /**
