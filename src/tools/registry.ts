@@ -184,7 +184,7 @@ export class SourceRegistry {
       return {
         output:
           `error: the tool ${clipChars(String(functionName), 80)} is not available in this run; ` +
-          `use only the tools offered${allowed.length ? ` (${allowed.join(', ')})` : ' (none)'}`,
+          `use only the tools offered (${namesList(allowed)})`,
         sources: [],
         refused: true,
       };
@@ -239,6 +239,17 @@ export class SourceRegistry {
     this.opened.clear();
     for (const s of sources) if (s.status === 'fulfilled') await s.value.close?.().catch(() => undefined);
   }
+}
+
+/** Names listed in a refusal, at most: a run may offer hundreds of tools (MCP servers list up to 64 each). */
+const MAX_LISTED_NAMES = 20;
+
+/** The run's tool names for a refusal message: the first `MAX_LISTED_NAMES`, then how many more. */
+function namesList(names: readonly string[]): string {
+  if (names.length === 0) return 'none';
+  const listed = names.slice(0, MAX_LISTED_NAMES).map((n) => clipChars(String(n), 64));
+  const more = names.length - listed.length;
+  return `${listed.join(', ')}${more > 0 ? `, and ${more} more` : ''}`;
 }
 
 function jsonSchemaOf(tool: ResearchTool): Record<string, unknown> {

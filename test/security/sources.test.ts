@@ -401,6 +401,15 @@ describe('a run calls only the tools of the sources it selected', () => {
     });
   });
 
+  test('a refusal names at most 20 of the run’s tools, however many it has', async () => {
+    const allowed = Array.from({ length: 5000 }, (_, i) => `mcp_big__tool_${i}`);
+    const result = await registry.run('db_secret__query_database', '{}', ctx().signal, allowed);
+    expect(result.refused).toBe(true);
+    expect(result.output).toContain('mcp_big__tool_19, and 4980 more');
+    expect(result.output).not.toContain('mcp_big__tool_20,');
+    expect(result.output.length).toBeLessThan(1000);
+  });
+
   test('two source names that would share function names are refused when the file loads, naming both', () => {
     for (const [a, b] of [
       ['db:a.b', 'db:a_b'],
