@@ -12,7 +12,6 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { deflateSync } from 'node:zlib';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { runTool, type ResearchDeps } from '../../activities/research';
@@ -29,6 +28,12 @@ import { argumentsSchema, mcpSource, type McpSource } from '../../src/tools/mcp'
 import { SourceRegistry } from '../../src/tools/registry';
 import type { ResearchSource, ToolResult } from '../../src/tools/types';
 import { PHISH } from '../fixtures/hostile-mcp-server';
+import {
+  MAX_LOOP_BLOCK_MS,
+  MAX_RSS_GROWTH,
+  startLoopProbe,
+  type LoopProbeReading,
+} from '../helpers/loop-probe';
 
 /**
  * Hostile probes against the private sources, the way a misbehaving model, a hostile shared document or
@@ -39,8 +44,6 @@ import { PHISH } from '../fixtures/hostile-mcp-server';
  */
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const MAX_LOOP_BLOCK_MS = 200;
-const MAX_RSS_GROWTH = 256 * 1024 * 1024;
 const ctx = () => ({ signal: new AbortController().signal });
 
 interface Row {
@@ -82,78 +85,31 @@ async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_00
  * Runs one probe under the three limits. `longLived` names processes that may stay (a documents
  * source's reader, an MCP server): everything else started during the probe must be gone after it.
  */
-/** CPU time (user + system) of this process's main thread, in ms: /proc/self/task/<pid>/stat. */
-function mainThreadCpuMs(): number {
-  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'latin1');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // utime and stime are fields 14 and 15 of stat (11 and 12 after the name), in clock ticks (1/100 s).
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
-/**
- * How long the event loop was blocked: an interval ticks every 10 ms; a late tick means the loop was
- * held. A late tick is counted as a block by the main thread's own CPU time during the gap, so that the
- * machine's other load (which delays every process alike, 2 cores shared with other jobs) is not blamed
- * on the code under test; the wall-clock lag is reported beside it.
- */
-function loopMonitor() {
-  let lastWall = performance.now();
-  let lastCpu = mainThreadCpuMs();
-  let maxBlockMs = 0;
-  const histogram = monitorEventLoopDelay({ resolution: 10 });
-  histogram.enable();
-  const timer = setInterval(() => {
-    const wall = performance.now();
-    const cpu = mainThreadCpuMs();
-    if (wall - lastWall > 20) maxBlockMs = Math.max(maxBlockMs, Math.min(cpu - lastCpu, wall - lastWall));
-    lastWall = wall;
-    lastCpu = cpu;
-  }, 10);
-  return {
-    stop() {
-      clearInterval(timer);
-      histogram.disable();
-      return { blockMs: maxBlockMs, lagMs: histogram.max / 1e6 };
-    },
-  };
-}
-
-/**
- * Runs one probe under the three limits. `longLived` names processes that may stay (a documents
- * source's reader, an MCP server): everything else started during the probe must be gone after it.
- */
 async function probe(
   name: string,
   run: () => Promise<string>,
   options: { longLived?: () => (number | undefined)[]; reader?: DocumentsSource } = {},
 ): Promise<string> {
   const before = childPids();
-  const baseRss = process.memoryUsage.rss();
-  let peakRss = baseRss;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 10);
-  const loop = loopMonitor();
-  const started = performance.now();
+  const loop = startLoopProbe({ intervalMs: 10 });
   let outcome: string;
-  let measured: { blockMs: number; lagMs: number };
+  let measured: LoopProbeReading;
   try {
     outcome = await run();
   } finally {
     measured = loop.stop();
-    clearInterval(sampler);
   }
-  const ms = performance.now() - started;
-  peakRss = Math.max(peakRss, process.memoryUsage.rss());
   rows.push({
     probe: name,
     outcome,
-    ms,
-    peakRssMb: (peakRss - baseRss) / 2 ** 20,
+    ms: measured.ms,
+    peakRssMb: measured.rssGrowth / 2 ** 20,
     ...(options.reader ? { readerPeakMb: options.reader.reader.peakRssBytes / 2 ** 20 } : {}),
-    loopMaxMs: measured.blockMs,
+    loopMaxMs: measured.blockedMs,
     lagMs: measured.lagMs,
   });
-  expect(measured.blockMs).toBeLessThan(MAX_LOOP_BLOCK_MS);
-  expect(peakRss - baseRss).toBeLessThan(MAX_RSS_GROWTH);
+  expect(measured.blockedMs).toBeLessThan(MAX_LOOP_BLOCK_MS);
+  expect(measured.rssGrowth).toBeLessThan(MAX_RSS_GROWTH);
   const allowed = new Set([...before, ...(options.longLived?.() ?? [])]);
   await waitFor(() => [...childPids()].every((pid) => allowed.has(pid)), `processes of "${name}" to end`);
   return outcome;
