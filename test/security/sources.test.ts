@@ -282,6 +282,21 @@ afterAll(async () => {
   process.stdout.write(`\nSecurity probes:\n${table}\n`);
 });
 
+// ---- the probe itself -----------------------------------------------------------------------------------
+
+test('the loop probe sees a main thread held for 300 ms of CPU as a 300 ms block', () => {
+  const loop = startLoopProbe({ intervalMs: 10 });
+  // Busy by CPU time, not wall time: a busy machine cannot make this shorter.
+  const cpuAt = () => process.threadCpuUsage().user + process.threadCpuUsage().system;
+  const from = cpuAt();
+  while (cpuAt() - from < 300_000) {
+    // spin
+  }
+  const reading = loop.stop();
+  expect(reading.blockedMs).toBeGreaterThanOrEqual(300);
+  expect(reading.blockedMs).toBeGreaterThanOrEqual(MAX_LOOP_BLOCK_MS);
+});
+
 // ---- tool allow-listing --------------------------------------------------------------------------------
 
 describe('a run calls only the tools of the sources it selected', () => {
