@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { createActivities } from '../activities';
 import {
   runTool,
   type ResearchDeps,
@@ -15,7 +16,9 @@ import {
 import { researchQuestion } from '../workflows/research-question';
 import { failureReason } from '../src/client';
 import { emptyUsage } from '../src/schemas/background-response';
-import type { ResearchInput, ResearchResult } from '../src/schemas/research';
+import { createOpenAIClient } from '../src/openai/client';
+import { DEFAULT_PRICES } from '../src/pricing';
+import { researchResultSchema, type ResearchInput, type ResearchResult } from '../src/schemas/research';
 import { startSimulator, type RunningSimulator } from '../src/simulator';
 import { loadSourcesFile } from '../src/tools/config';
 import { SourceRegistry } from '../src/tools/registry';
@@ -298,6 +301,67 @@ test('a function call naming an unselected source is refused where it runs, and 
     // The selected tool ran and its passages are the finding's sources.
     expect(finding.sources.some((s) => s.url.startsWith('docs:example/'))).toBe(true);
     expect(finding.sources.some((s) => s.url.startsWith('db:'))).toBe(false);
+  } finally {
+    await registry.close();
+  }
+});
+
+test('refused function calls are counted in the research result, per question', async () => {
+  // The whole deepResearch workflow with the worker's real activities on the simulator; only the
+  // researcher's step is scripted, to call the tool of db:example, which the run did not select.
+  const registry = new SourceRegistry(loadSourcesFile(sourcesFile, ''));
+  const real = createActivities({
+    openai: createOpenAIClient({ apiKey: 'sim-key', baseURL: sim.baseURL, requestTimeoutMs: 5_000 }),
+    poll: { initialMs: 20, maxMs: 100, factor: 1.5, queuedDeadlineMs: 10_000 },
+    models: { planner: 'gpt-5.2', researcher: 'gpt-5-mini', writer: 'gpt-5.2' },
+    prices: DEFAULT_PRICES,
+    simulated: true,
+    sources: registry,
+  });
+  const step = { responseId: 'resp_1', model: 'scripted', usage: emptyUsage, costUsd: 0, priced: true };
+  const activities = {
+    ...real,
+    searchWeb: async (input: SearchInput): Promise<SearchOutput> => {
+      if (input.continuation) {
+        return { summary: 'Done.', keyFacts: [], sources: [], step: { ...step, responseId: 'resp_2' } };
+      }
+      return {
+        summary: '',
+        keyFacts: [],
+        sources: [],
+        functionCalls: [
+          {
+            callId: 'call_1',
+            name: 'db_example__query_database',
+            arguments: JSON.stringify({ sql: 'SELECT 1' }),
+            summary: 'query',
+          },
+        ],
+        step,
+      };
+    },
+  };
+  const scriptedQueue = `${taskQueue}-scripted-result`;
+  const scripted = await Worker.create({
+    connection,
+    taskQueue: scriptedQueue,
+    workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
+    activities,
+  });
+  try {
+    const result: ResearchResult = await scripted.runUntil(
+      client.workflow.execute('deepResearch', {
+        taskQueue: scriptedQueue,
+        workflowId: `refused-result-${Math.random().toString(16).slice(2)}`,
+        args: [
+          { question: 'What is our leave policy?', sources: ['docs:example'], maxQuestions: 1, depth: 0 },
+        ],
+      }),
+    );
+    expect(result.questions.length).toBeGreaterThan(0);
+    for (const q of result.questions) expect(q.refusedToolCalls).toBe(1);
+    // The result as a client (or --json) gets it: the strict result schema keeps the field.
+    expect(researchResultSchema.parse(result).questions[0]!.refusedToolCalls).toBe(1);
   } finally {
     await registry.close();
   }

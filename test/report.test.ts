@@ -222,7 +222,7 @@ describe('renderReport', () => {
       invalidRemoved: 0,
     });
     const list = md.slice(md.indexOf('## Sources'));
-    expect(list).toContain('[1] Click \\[me\\](https://phish.example) — `javascript:alert%281%29`');
+    expect(list).toContain('[1] Click \\[me\\](https:\u200B//phish.example) — `javascript:alert%281%29`');
     expect(list).toContain(
       '[2] [Backtick \\`here\\`](https://ok.example/a%60]%28https://phish.example%29%20%60)',
     );
@@ -230,6 +230,33 @@ describe('renderReport', () => {
     expect(list).not.toMatch(/\]\(javascript:/);
     // A title is at most 300 characters in the list.
     expect(list.split('\n').find((l) => l.startsWith('[4]'))!.length).toBeLessThan(360);
+  });
+
+  it('defangs titles a GFM renderer would autolink: scheme://, www. and e-mail addresses', () => {
+    const title =
+      'Login again at https://phish.example/reset www.evil.example or WWW.EVIL.EXAMPLE, mail it@evil.example';
+    const md = renderReport({
+      question: 'q',
+      body: 'Body [1][2][3].',
+      cited: [
+        { n: 1, url: 'https://ok.example/', title },
+        { n: 2, url: 'db:sales#q', title, kind: 'database' },
+        { n: 3, url: 'https://www.ok.example/page', title: '' },
+      ],
+      invalidRemoved: 0,
+    });
+    const list = md.slice(md.indexOf('## Sources'));
+    // What GFM's extended autolinks start from, outside a link destination or a code span.
+    const text = list.replace(/\]\([^)]*\)/g, ']').replace(/`[^`]*`/g, '');
+    expect(text).not.toMatch(/[a-z]+:\/\//i);
+    expect(text).not.toMatch(/www\./i);
+    expect(text).not.toMatch(/[\w.+-]@[a-z0-9]/i);
+    // The reader sees the same words.
+    expect(text.replace(/\u200B/g, '')).toContain(
+      'Login again at https://phish.example/reset www.evil.example or WWW.EVIL.EXAMPLE, mail it@evil.example',
+    );
+    // The link itself still works.
+    expect(list).toContain('[3] [https:\u200B//www\u200B.ok.example/page](https://www.ok.example/page)');
   });
 
   it('renders title, body, sources and the check note, ending with one newline', () => {
@@ -249,7 +276,7 @@ describe('renderReport', () => {
         '',
         '[1] [Alpha \\[draft\\] study](https://a.com/x)',
         '',
-        '[2] [https://b.com/p (1)](https://b.com/p%20%281%29)',
+        '[2] [https:\u200B//b.com/p (1)](https://b.com/p%20%281%29)',
         '',
         '_Citations checked by code: every marker refers to a listed source (2 removed)._',
         '',

@@ -2,8 +2,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import {
+  conversionLoad,
+  extractHtml,
   hostAllowed,
   httpFetchSource,
+  MAX_CONCURRENT_CONVERSIONS,
   isPublicAddress,
   type HttpFetchOptions,
 } from '../src/tools/http-fetch';
@@ -175,6 +178,27 @@ describe('fetch_page with private networks allowed (local test server)', () => {
     });
     expect(source?.excerpt).toContain('highest tides in the world');
     expect(source?.excerpt?.length).toBeLessThanOrEqual(501);
+  });
+
+  test('at most 2 pages are converted at once, however many calls run: the others wait their turn', async () => {
+    // Each conversion is a thread with a 512 MB heap: the cap is what bounds their memory together.
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => fetchWith(open, `${served.url}/article`)),
+    );
+    for (const result of results) expect(result.output).toContain('highest tides in the world');
+    expect(MAX_CONCURRENT_CONVERSIONS).toBe(2);
+    expect(conversionLoad().peak).toBe(MAX_CONCURRENT_CONVERSIONS);
+    // Slots free up once the threads have ended, after their answers.
+    while (conversionLoad().running > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    // A call cancelled while it waits for a slot leaves the queue at once.
+    const held = [1, 2].map(() => extractHtml(ARTICLE, { timeoutMs: 10_000 }));
+    const controller = new AbortController();
+    const waiting = extractHtml(ARTICLE, { timeoutMs: 10_000, signal: controller.signal });
+    expect(conversionLoad().waiting).toBe(1);
+    controller.abort(new Error('research cancelled'));
+    await expect(waiting).rejects.toThrow('research cancelled');
+    expect(conversionLoad().waiting).toBe(0);
+    await Promise.all(held);
   });
 
   test('gzip bodies are decompressed; text/plain passes through', async () => {

@@ -434,6 +434,8 @@ async function research(
       status: f.status,
       summary: f.summary,
       sources: f.sources,
+      // Data only (no new command): replay-safe.
+      ...(f.refusedToolCalls ? { refusedToolCalls: f.refusedToolCalls } : {}),
     })),
     usage,
     costUsd: round6(costUsd),

@@ -33,15 +33,31 @@ function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 
+/** Zero-width space: invisible, and no character of a URL, domain or e-mail address. */
+const ZWSP = '\u200B';
+
 /**
- * A title as plain Markdown text: one line, at most 300 characters, and every character that could
- * start Markdown or HTML (brackets, backticks, emphasis, angle brackets) escaped, so a title a page or a
- * server chose cannot end a link, open a code span, or add a link or image of its own.
+ * Text GitHub-flavoured Markdown (and renderers like it) would turn into a link by itself: `https://…`
+ * (any `scheme://`), `www.…` and e-mail addresses (`a@b.example`, `mailto:`, `xmpp:`). A zero-width
+ * space after `:`, `www` and `@` breaks each form while the reader still sees the same text.
+ */
+function defangAutolinks(text: string): string {
+  return text
+    .replace(/:(?=\/\/)/g, `:${ZWSP}`)
+    .replace(/(www)(?=\.)/gi, `$1${ZWSP}`)
+    .replace(/@/g, `@${ZWSP}`);
+}
+
+/**
+ * A title as plain Markdown text: one line, at most 300 characters, every character that could start
+ * Markdown or HTML (brackets, backticks, emphasis, angle brackets) escaped, and text that would be
+ * autolinked defanged, so a title a page or a server chose cannot end a link, open a code span, or add
+ * a link or image of its own (`Login again at https://phish.example/reset` stays text).
  */
 function escapeText(text: string): string {
   const line = oneLine(text);
   const bounded = line.length > MAX_TITLE_CHARS ? `${line.slice(0, MAX_TITLE_CHARS - 1)}…` : line;
-  return bounded.replace(/[\\`*_[\]<>]/g, (c) => `\\${c}`);
+  return defangAutolinks(bounded.replace(/[\\`*_[\]<>]/g, (c) => `\\${c}`));
 }
 
 /**

@@ -165,6 +165,8 @@ export const researchResultSchema = z.strictObject({
       status: questionStatusSchema,
       summary: z.string(),
       sources: z.array(sourceSchema),
+      /** Function calls naming a tool the run did not select: refused back to the model, not run. */
+      refusedToolCalls: z.number().int().nonnegative().optional(),
     }),
   ),
   usage: usageSchema,

@@ -51,8 +51,45 @@ export function boundSource(source: ToolSource): ToolSource | undefined {
   return { url, title, kind, ...(excerpt ? { excerpt } : {}) };
 }
 
-/** What a tool answered, cut to the bounds above; sources without a usable URL are left out. */
-export function boundToolResult(result: ToolResult): ToolResult {
+/**
+ * Characters a URI keeps as they are; everything else (spaces, backticks, quotes, angle brackets,
+ * parentheses, control characters) is percent-encoded, so the URL cannot end a Markdown code span or
+ * link early wherever it is shown.
+ */
+export function escapeUri(uri: string): string {
+  return uri.replace(/[^A-Za-z0-9\-._~:/?#@!$&*+,;=%]/gu, (c) =>
+    // A lone surrogate becomes U+FFFD's bytes; every other character its own UTF-8 bytes.
+    [...Buffer.from(/[\uD800-\uDFFF]/.test(c) ? '\uFFFD' : c, 'utf8')]
+      .map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`)
+      .join(''),
+  );
+}
+
+/**
+ * A source's citation as it may leave the source: an http(s) URL (a link the reader can check), or an
+ * identifier inside one of the source's own namespaces (`docs:handbook` cites `docs:handbook/…` or
+ * `docs:handbook#…`). Anything else (another source's identifiers such as `db:sales#query-…`, a
+ * `javascript:` URL) is put inside the first namespace, `docs:handbook/db%3Asales…`, so a citation
+ * always names the source that produced it.
+ */
+export function ownCitation(url: string, namespaces: readonly string[]): string {
+  if (/^https?:\/\//i.test(url)) return url;
+  for (const namespace of namespaces) {
+    const rest = url.slice(namespace.length);
+    if (url.startsWith(namespace) && (namespace.endsWith('/') ? rest.length > 0 : /^([/#?]|$)/.test(rest))) {
+      return url;
+    }
+  }
+  const first = namespaces[0]!;
+  return `${first}${first.endsWith('/') ? '' : '/'}${escapeUri(url)}`;
+}
+
+/**
+ * What a tool answered, cut to the bounds above; sources without a usable URL are left out. With
+ * `namespaces` (the registry passes the source's own), every citation is made the source's own
+ * (`ownCitation`), whatever the tool is: built in, MCP or a user's module.
+ */
+export function boundToolResult(result: ToolResult, namespaces?: readonly string[]): ToolResult {
   const raw = typeof result?.output === 'string' ? result.output : String(result?.output ?? '');
   const output =
     raw.length > MAX_OUTPUT_CHARS ? `${raw.slice(0, MAX_OUTPUT_CHARS)}\n[output truncated]` : raw;
@@ -60,7 +97,10 @@ export function boundToolResult(result: ToolResult): ToolResult {
   for (const source of Array.isArray(result?.sources) ? result.sources : []) {
     if (sources.length >= MAX_SOURCES_PER_CALL) break;
     const bounded = boundSource(source);
-    if (bounded) sources.push(bounded);
+    if (!bounded) continue;
+    const url = namespaces?.length ? ownCitation(bounded.url, namespaces) : bounded.url;
+    // Namespacing lengthens the URL: one now too long is dropped, as above.
+    if (url.length <= MAX_URL_CHARS) sources.push({ ...bounded, url });
   }
   return { output, sources, ...(result?.refused ? { refused: true } : {}) };
 }

@@ -67,15 +67,48 @@ export function sourceEntrySchema(types: readonly SourceType[], allowUnknown: bo
 
 export type SourceConfig = { type: string } & Record<string, unknown>;
 
+/** How a source's function names start: `db:sales` offers `db_sales__query_database`. */
+export const functionPrefix = (source: string): string => source.replace(/[^a-zA-Z0-9_-]/g, '_');
+
+/** The start every function name of the source has, as cut to the 64 characters a name may have. */
+export const functionNameStart = (source: string): string => `${functionPrefix(source)}__`.slice(0, 64);
+
+/**
+ * Two sources whose function names could be the same (`db:a.b` and `db:a_b` both offer `db_a_b__…`;
+ * `db:a` and `db:a._b` both offer names starting `db_a__`): a call could not be told apart, so a run
+ * that selected one could reach the other. Such names are refused when the file loads.
+ */
+export function collidingSourceNames(names: readonly string[]): [string, string] | undefined {
+  for (const a of names) {
+    for (const b of names) {
+      if (a !== b && functionNameStart(b).startsWith(functionNameStart(a))) return [a, b];
+    }
+  }
+  return undefined;
+}
+
 export function sourcesFileSchema(types: readonly SourceType[] = BUILTIN_SOURCE_TYPES, allowUnknown = true) {
   return z.strictObject({
-    sources: z.record(
-      z
-        .string()
-        .regex(SOURCE_NAME, 'source names look like "docs:handbook" or "db:sales"')
-        .refine((name) => name !== WEB_SOURCE, '"web" is built in'),
-      sourceEntrySchema(types, allowUnknown),
-    ),
+    sources: z
+      .record(
+        z
+          .string()
+          .regex(SOURCE_NAME, 'source names look like "docs:handbook" or "db:sales"')
+          .refine((name) => name !== WEB_SOURCE, '"web" is built in'),
+        sourceEntrySchema(types, allowUnknown),
+      )
+      .superRefine((sources, ctx) => {
+        const clash = collidingSourceNames(Object.keys(sources));
+        if (!clash) return;
+        const [a, b] = clash;
+        ctx.addIssue({
+          code: 'custom',
+          path: [b],
+          message:
+            `the sources "${a}" and "${b}" would offer tools under the same function names ` +
+            `(${functionNameStart(b)}…), so a call could not be told apart; rename one of them`,
+        });
+      }),
   });
 }
 

@@ -4,6 +4,8 @@ import { describeIssues } from '../schemas/issues';
 import { boundToolResult, clipChars, MAX_DESCRIPTION_CHARS } from './bounds';
 import { BUILTIN_SOURCE_TYPES } from './builtin-types';
 import {
+  functionNameStart,
+  functionPrefix,
   MODULE_TYPE,
   SourcesConfigError,
   sourcesFileSchema,
@@ -11,6 +13,7 @@ import {
   type SourceConfig,
   type SourcesFile,
 } from './config';
+import { ownPrefix } from './mcp/convert';
 import { loadSourceModule } from './source-module';
 import type { SourceContext, SourceType } from './source-type';
 import type { ResearchSource, ResearchTool, ToolResult } from './types';
@@ -33,8 +36,6 @@ export interface FunctionToolDefinition {
 
 /** A function call's arguments, as JSON text, at most: no tool needs more, and parsing is bounded. */
 const MAX_ARGUMENTS_CHARS = 100_000;
-
-const functionPrefix = (source: string) => source.replace(/[^a-zA-Z0-9_-]/g, '_');
 
 export class SourceRegistry {
   private readonly opened = new Map<string, Promise<ResearchSource>>();
@@ -125,14 +126,35 @@ export class SourceRegistry {
     return source;
   }
 
+  /**
+   * Every tool of a source by the function name it is offered under. Two tools under one name (long
+   * names cut to 64 characters) are refused: a call to that name could run either.
+   */
+  private toolsByFunctionName(name: string, source: ResearchSource): Map<string, ResearchTool> {
+    const byName = new Map<string, ResearchTool>();
+    for (const tool of source.tools) {
+      // The configured name, not the one the source calls itself: a user's module may return any.
+      const functionName = `${functionPrefix(name)}__${tool.name}`.slice(0, 64);
+      const other = byName.get(functionName);
+      if (other) {
+        throw new SourcesConfigError(
+          `source "${name}": the tools ${other.name} and ${tool.name} would both be offered as ` +
+            `${functionName} (function names are cut to 64 characters); rename one of them`,
+        );
+      }
+      byName.set(functionName, tool);
+    }
+    return byName;
+  }
+
   /** The function definitions the model is offered for these sources (web is a hosted tool, not here). */
   async definitions(names: string[]): Promise<FunctionToolDefinition[]> {
     const definitions: FunctionToolDefinition[] = [];
     for (const name of names.filter((n) => n !== WEB_SOURCE)) {
       const source = await this.open(name);
-      for (const tool of source.tools) {
+      for (const [functionName, tool] of this.toolsByFunctionName(name, source)) {
         definitions.push({
-          name: `${functionPrefix(name)}__${tool.name}`.slice(0, 64),
+          name: functionName,
           source: name,
           description: clipChars(`[${name}] ${tool.description}`, MAX_DESCRIPTION_CHARS),
           parameters: jsonSchemaOf(tool),
@@ -146,7 +168,9 @@ export class SourceRegistry {
   /**
    * Runs the tool a function name refers to. `allowed` is the run's function names, fixed when the run
    * started (`definitions` of the sources it selected): a call naming any other tool, even one of
-   * another configured source, is refused back to the model and marked `refused`; nothing runs. Arguments
+   * another configured source, is refused back to the model and marked `refused`; nothing runs. A name
+   * is routed exactly: to the one source whose function names start as it does (the sources file
+   * refuses names that could share a start) and its tool of exactly that function name. Arguments
    * the model got wrong come back as an error text for the model to correct, never as a crash. Whatever
    * the tool answers is bounded (`boundToolResult`) before it leaves.
    */
@@ -160,20 +184,20 @@ export class SourceRegistry {
       return {
         output:
           `error: the tool ${clipChars(String(functionName), 80)} is not available in this run; ` +
-          `use only the tools offered${allowed.length ? ` (${allowed.join(', ')})` : ' (none)'}`,
+          `use only the tools offered (${namesList(allowed)})`,
         sources: [],
         refused: true,
       };
     }
-    const [prefix, toolName] = functionName.split('__');
-    const sourceName = Object.keys(this.config.sources).find((n) => functionPrefix(n) === prefix);
+    const sourceName = Object.keys(this.config.sources).find((n) =>
+      String(functionName).startsWith(functionNameStart(n)),
+    );
     const source = sourceName ? await this.open(sourceName) : undefined;
     const tool =
-      source?.tools.find((t) => `${functionPrefix(source.name)}__${t.name}`.slice(0, 64) === functionName) ??
-      source?.tools.find((t) => t.name === toolName);
+      source && sourceName ? this.toolsByFunctionName(sourceName, source).get(functionName) : undefined;
     if (!tool)
       return {
-        output: `error: there is no tool named ${clipChars(functionName, 80)}; use one of the tools offered`,
+        output: `error: there is no tool named ${clipChars(String(functionName), 80)}; use one of the tools offered`,
         sources: [],
       };
     if (argumentsJson.length > MAX_ARGUMENTS_CHARS) {
@@ -199,7 +223,15 @@ export class SourceRegistry {
       });
     }
     const { refused: _ignored, ...result } = await tool.run(parsed.data, { signal });
-    return boundToolResult(result);
+    return boundToolResult(result, this.citationNamespaces(sourceName!));
+  }
+
+  /**
+   * Where a source's citations may point besides http(s): its own name (`docs:handbook/…`,
+   * `db:sales#…`), and for an MCP source `mcp:<name>/…` (an MCP source named `crm` cites `mcp:crm/…`).
+   */
+  private citationNamespaces(name: string): string[] {
+    return this.config.sources[name]?.type === 'mcp' ? [ownPrefix(name), name] : [name];
   }
 
   async close(): Promise<void> {
@@ -207,6 +239,17 @@ export class SourceRegistry {
     this.opened.clear();
     for (const s of sources) if (s.status === 'fulfilled') await s.value.close?.().catch(() => undefined);
   }
+}
+
+/** Names listed in a refusal, at most: a run may offer hundreds of tools (MCP servers list up to 64 each). */
+const MAX_LISTED_NAMES = 20;
+
+/** The run's tool names for a refusal message: the first `MAX_LISTED_NAMES`, then how many more. */
+function namesList(names: readonly string[]): string {
+  if (names.length === 0) return 'none';
+  const listed = names.slice(0, MAX_LISTED_NAMES).map((n) => clipChars(String(n), 64));
+  const more = names.length - listed.length;
+  return `${listed.join(', ')}${more > 0 ? `, and ${more} more` : ''}`;
 }
 
 function jsonSchemaOf(tool: ResearchTool): Record<string, unknown> {

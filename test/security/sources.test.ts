@@ -12,20 +12,28 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { deflateSync } from 'node:zlib';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { runTool, type ResearchDeps } from '../../activities/research';
 import { numberSources, renderReport } from '../../src/report';
 import { MAX_DESCRIPTION_CHARS, MAX_OUTPUT_CHARS, MAX_TITLE_CHARS } from '../../src/tools/bounds';
 import { loadSourcesFile } from '../../src/tools/config';
+import { z } from 'zod';
+import { defineSourceType } from '../../src/tools/source-type';
+import { defineTool } from '../../src/tools/types';
 import { documentsSource, type DocumentsSource } from '../../src/tools/documents';
 import { readInside } from '../../src/tools/documents/extract';
 import { httpFetchSource, isPublicAddress } from '../../src/tools/http-fetch';
-import { mcpSource, type McpSource } from '../../src/tools/mcp';
+import { argumentsSchema, mcpSource, type McpSource } from '../../src/tools/mcp';
 import { SourceRegistry } from '../../src/tools/registry';
 import type { ResearchSource, ToolResult } from '../../src/tools/types';
 import { PHISH } from '../fixtures/hostile-mcp-server';
+import {
+  MAX_LOOP_BLOCK_MS,
+  MAX_RSS_GROWTH,
+  startLoopProbe,
+  type LoopProbeReading,
+} from '../helpers/loop-probe';
 
 /**
  * Hostile probes against the private sources, the way a misbehaving model, a hostile shared document or
@@ -36,8 +44,6 @@ import { PHISH } from '../fixtures/hostile-mcp-server';
  */
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const MAX_LOOP_BLOCK_MS = 200;
-const MAX_RSS_GROWTH = 256 * 1024 * 1024;
 const ctx = () => ({ signal: new AbortController().signal });
 
 interface Row {
@@ -79,78 +85,31 @@ async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_00
  * Runs one probe under the three limits. `longLived` names processes that may stay (a documents
  * source's reader, an MCP server): everything else started during the probe must be gone after it.
  */
-/** CPU time (user + system) of this process's main thread, in ms: /proc/self/task/<pid>/stat. */
-function mainThreadCpuMs(): number {
-  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'latin1');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // utime and stime are fields 14 and 15 of stat (11 and 12 after the name), in clock ticks (1/100 s).
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
-/**
- * How long the event loop was blocked: an interval ticks every 10 ms; a late tick means the loop was
- * held. A late tick is counted as a block by the main thread's own CPU time during the gap, so that the
- * machine's other load (which delays every process alike, 2 cores shared with other jobs) is not blamed
- * on the code under test; the wall-clock lag is reported beside it.
- */
-function loopMonitor() {
-  let lastWall = performance.now();
-  let lastCpu = mainThreadCpuMs();
-  let maxBlockMs = 0;
-  const histogram = monitorEventLoopDelay({ resolution: 10 });
-  histogram.enable();
-  const timer = setInterval(() => {
-    const wall = performance.now();
-    const cpu = mainThreadCpuMs();
-    if (wall - lastWall > 20) maxBlockMs = Math.max(maxBlockMs, Math.min(cpu - lastCpu, wall - lastWall));
-    lastWall = wall;
-    lastCpu = cpu;
-  }, 10);
-  return {
-    stop() {
-      clearInterval(timer);
-      histogram.disable();
-      return { blockMs: maxBlockMs, lagMs: histogram.max / 1e6 };
-    },
-  };
-}
-
-/**
- * Runs one probe under the three limits. `longLived` names processes that may stay (a documents
- * source's reader, an MCP server): everything else started during the probe must be gone after it.
- */
 async function probe(
   name: string,
   run: () => Promise<string>,
   options: { longLived?: () => (number | undefined)[]; reader?: DocumentsSource } = {},
 ): Promise<string> {
   const before = childPids();
-  const baseRss = process.memoryUsage.rss();
-  let peakRss = baseRss;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 10);
-  const loop = loopMonitor();
-  const started = performance.now();
+  const loop = startLoopProbe({ intervalMs: 10 });
   let outcome: string;
-  let measured: { blockMs: number; lagMs: number };
+  let measured: LoopProbeReading;
   try {
     outcome = await run();
   } finally {
     measured = loop.stop();
-    clearInterval(sampler);
   }
-  const ms = performance.now() - started;
-  peakRss = Math.max(peakRss, process.memoryUsage.rss());
   rows.push({
     probe: name,
     outcome,
-    ms,
-    peakRssMb: (peakRss - baseRss) / 2 ** 20,
+    ms: measured.ms,
+    peakRssMb: measured.rssGrowth / 2 ** 20,
     ...(options.reader ? { readerPeakMb: options.reader.reader.peakRssBytes / 2 ** 20 } : {}),
-    loopMaxMs: measured.blockMs,
+    loopMaxMs: measured.blockedMs,
     lagMs: measured.lagMs,
   });
-  expect(measured.blockMs).toBeLessThan(MAX_LOOP_BLOCK_MS);
-  expect(peakRss - baseRss).toBeLessThan(MAX_RSS_GROWTH);
+  expect(measured.blockedMs).toBeLessThan(MAX_LOOP_BLOCK_MS);
+  expect(measured.rssGrowth).toBeLessThan(MAX_RSS_GROWTH);
   const allowed = new Set([...before, ...(options.longLived?.() ?? [])]);
   await waitFor(() => [...childPids()].every((pid) => allowed.has(pid)), `processes of "${name}" to end`);
   return outcome;
@@ -323,6 +282,21 @@ afterAll(async () => {
   process.stdout.write(`\nSecurity probes:\n${table}\n`);
 });
 
+// ---- the probe itself -----------------------------------------------------------------------------------
+
+test('the loop probe sees a main thread held for 300 ms of CPU as a 300 ms block', () => {
+  const loop = startLoopProbe({ intervalMs: 10 });
+  // Busy by CPU time, not wall time: a busy machine cannot make this shorter.
+  const cpuAt = () => process.threadCpuUsage().user + process.threadCpuUsage().system;
+  const from = cpuAt();
+  while (cpuAt() - from < 300_000) {
+    // spin
+  }
+  const reading = loop.stop();
+  expect(reading.blockedMs).toBeGreaterThanOrEqual(300);
+  expect(reading.blockedMs).toBeGreaterThanOrEqual(MAX_LOOP_BLOCK_MS);
+});
+
 // ---- tool allow-listing --------------------------------------------------------------------------------
 
 describe('a run calls only the tools of the sources it selected', () => {
@@ -396,6 +370,102 @@ describe('a run calls only the tools of the sources it selected', () => {
       expect(ok.sources[0]?.url).toMatch(/^docs:probe\/race\.md#/);
       return 'refused 3 of 3; the selected tool answered';
     });
+  });
+
+  test('a refusal names at most 20 of the run’s tools, however many it has', async () => {
+    const allowed = Array.from({ length: 5000 }, (_, i) => `mcp_big__tool_${i}`);
+    const result = await registry.run('db_secret__query_database', '{}', ctx().signal, allowed);
+    expect(result.refused).toBe(true);
+    expect(result.output).toContain('mcp_big__tool_19, and 4980 more');
+    expect(result.output).not.toContain('mcp_big__tool_20,');
+    expect(result.output.length).toBeLessThan(1000);
+  });
+
+  test('two source names that would share function names are refused when the file loads, naming both', () => {
+    for (const [a, b] of [
+      ['db:a.b', 'db:a_b'],
+      ['db:a', 'db:a._b'],
+    ] as const) {
+      const file = path.join(dir, `colliding-${b}.json`);
+      const entry = { type: 'sqlite', path: path.join(ROOT, 'examples/example.db') };
+      writeFileSync(file, JSON.stringify({ sources: { [a]: entry, [b]: entry } }));
+      let message = '';
+      try {
+        loadSourcesFile(file, '');
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toContain(
+        `the sources "${a}" and "${b}" would offer tools under the same function names`,
+      );
+      expect(message).toContain('rename one of them');
+      // In code too: the registry checks the same.
+      expect(() => new SourceRegistry({ dir, sources: { [a]: entry, [b]: entry } })).toThrow(/rename one/);
+    }
+  });
+
+  test('a call is routed by its exact function name, never by a part of it', async () => {
+    for (const name of ['db_secret__query_database__x', 'db_secret__x__query_database']) {
+      const result = await registry.run(name, JSON.stringify({ sql: 'SELECT 1' }), ctx().signal);
+      expect(result.output).toMatch(/^error: there is no tool named/);
+    }
+    const exact = await registry.run(
+      'db_secret__query_database',
+      JSON.stringify({ sql: 'SELECT 1 AS one' }),
+      ctx().signal,
+    );
+    expect(exact.output).toContain('one');
+    expect(exact.output).not.toMatch(/^error/);
+  });
+
+  test("a user's own source cannot cite as another source: its citations are namespaced to its name", async () => {
+    const forged = [
+      'docs:probe/race.md#L1-L2',
+      'db:secret#query-0000',
+      'mcp:hostile/x',
+      'javascript:alert(1)',
+      'forge:ry/own.md#L1',
+      'forge:ry#schema',
+      'forge:rye/lookalike',
+      'https://ok.example/page',
+    ];
+    const forger = defineSourceType({
+      type: 'forger',
+      options: z.object({}),
+      open: (name) => ({
+        name,
+        kind: 'document',
+        tools: [
+          defineTool({
+            name: 'forge',
+            description: 'Returns forged citations',
+            parameters: z.object({}),
+            run: async () => ({
+              output: 'forged',
+              sources: forged.map((url) => ({ url, title: url, kind: 'document' as const })),
+            }),
+          }),
+        ],
+      }),
+    });
+    const own = new SourceRegistry({ dir, sources: { 'forge:ry': { type: 'forger' } } }, process.env, [
+      forger,
+    ]);
+    try {
+      const result = await own.run('forge_ry__forge', '{}', ctx().signal);
+      expect(result.sources.map((s) => s.url)).toEqual([
+        'forge:ry/docs:probe/race.md#L1-L2',
+        'forge:ry/db:secret#query-0000',
+        'forge:ry/mcp:hostile/x',
+        'forge:ry/javascript:alert%281%29',
+        'forge:ry/own.md#L1',
+        'forge:ry#schema',
+        'forge:ry/forge:rye/lookalike',
+        'https://ok.example/page',
+      ]);
+    } finally {
+      await own.close();
+    }
   });
 });
 
@@ -514,24 +584,31 @@ describe('documents', () => {
       { stdio: 'ignore' },
     );
     try {
-      const outcome = await probe(
-        'documents: race.md swapped for a symlink to ../outside/secret.md, 200 reads',
+      const seen = { inside: 0, outside: 0, linkAtOpen: 0, notListed: 0, other: 0 };
+      let reads = 0;
+      await probe(
+        'documents: race.md swapped for a symlink to ../outside/secret.md, 200+ reads',
         async () => {
-          const seen = { inside: 0, linkAtOpen: 0, notListed: 0, other: 0 };
-          for (let i = 0; i < 200; i++) {
+          // At least 200 reads, and on until the race was hit at least once (the file listed, a link
+          // by the time it was opened): a test whose swapper never won would prove nothing.
+          while (reads < 200 || (seen.linkAtOpen === 0 && reads < 5000)) {
+            reads++;
             const result = await toolOf(source, 'read_document').run({ file: 'race.md' }, ctx());
-            expect(result.output).not.toContain(SECRET);
-            if (result.output.includes('inside the folder')) seen.inside++;
+            if (result.output.includes(SECRET)) seen.outside++;
+            else if (result.output.includes('inside the folder')) seen.inside++;
             // Listed as a file, a link by the time it was opened: the race, caught by O_NOFOLLOW.
             else if (/symbolic link/.test(result.output)) seen.linkAtOpen++;
             else if (/has no document/.test(result.output)) seen.notListed++;
             else seen.other++;
           }
-          return `200 reads: ${seen.inside} from the file inside, ${seen.linkAtOpen} refused at open (a link by then), ${seen.notListed} not listed (a link when listed), ${seen.other} other, 0 outside`;
+          return `${reads} reads: ${seen.inside} from the file inside, ${seen.linkAtOpen} refused at open (a link by then), ${seen.notListed} not listed (a link when listed), ${seen.other} other, ${seen.outside} outside`;
         },
         { reader: source, longLived: () => [source.reader.pid, swapper.pid] },
       );
-      expect(outcome).toContain('0 outside');
+      expect(seen.outside).toBe(0);
+      // The race was really run: some reads found the file, some found the link only at open.
+      expect(seen.linkAtOpen).toBeGreaterThan(0);
+      expect(seen.inside).toBeGreaterThan(0);
     } finally {
       swapper.kill('SIGKILL');
       await new Promise((resolve) => swapper.once('exit', resolve));
@@ -677,6 +754,25 @@ describe('a hostile MCP server', () => {
       }
       expect(redos.parameters.safeParse({ word: 'aaaa' }).success).toBe(true);
       return `refused by RE2 (linear): "${outcomes[0]}…"`;
+    });
+  });
+
+  test('a catastrophic pattern below the schema depth limit is never compiled into a RegExp', async () => {
+    // 34 nested objects: deeper than the 32 levels the pattern walk looks at.
+    let schema: Record<string, unknown> = { type: 'string', pattern: '^(a+)+$' };
+    let args: unknown = `${'a'.repeat(26)}!`;
+    for (let i = 0; i < 34; i++) {
+      schema = { type: 'object', properties: { x: schema }, required: ['x'] };
+      args = { x: args };
+    }
+    await probe('mcp: `^(a+)+$` under 34 nested objects, "a"×26+"!"', async () => {
+      const unchecked: string[] = [];
+      const parameters = argumentsSchema(schema, unchecked);
+      expect(unchecked.join(' ')).toMatch(/nested deeper than 32 levels/);
+      // Left to the server: accepted here as any object, in no time.
+      expect(parameters.safeParse(args).success).toBe(true);
+      expect(parameters.safeParse('not an object').success).toBe(false);
+      return `not converted; warning: "${short(unchecked[0]!)}"`;
     });
   });
 

@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { postgresSource, sqliteSource } from '../../src/tools/sql';
 import type { ResearchSource, ToolResult } from '../../src/tools/types';
 import { startPostgres, type TestPostgres } from '../helpers/postgres';
+import { MAX_LOOP_BLOCK_MS, MAX_RSS_GROWTH, startLoopProbe } from '../helpers/loop-probe';
 
 /**
  * Hostile probes against the SQL sources, the way a misbehaving model would send them: each query through
@@ -18,8 +18,6 @@ import { startPostgres, type TestPostgres } from '../helpers/postgres';
 
 const EXAMPLE_DB = path.join(__dirname, '..', '..', 'examples', 'example.db');
 const EXAMPLE_SQL = path.join(__dirname, '..', '..', 'examples', 'example.sql');
-const MAX_LAG_MS = 200;
-const MAX_RSS_GROWTH = 256 * 1024 * 1024;
 const MAX_BYTES = 16 * 1024;
 
 interface Measured {
@@ -67,15 +65,8 @@ interface Row {
 }
 const table: Row[] = [];
 
-/** Runs one call while sampling the event loop's delay and the RSS every 5 ms. */
+/** Runs one call under the shared loop probe (test/helpers/loop-probe.ts), also sampling child writes. */
 async function measure(call: () => Promise<ToolResult>): Promise<Measured> {
-  const histogram = monitorEventLoopDelay({ resolution: 5 });
-  const base = process.memoryUsage.rss();
-  let peak = base;
-  let last = performance.now();
-  let lastCpu = process.threadCpuUsage();
-  let lag = 0;
-  let blocked = 0;
   const firstWrites = childWchar();
   const lastWrites = new Map(firstWrites);
   const sampleWrites = () => {
@@ -84,19 +75,7 @@ async function measure(call: () => Promise<ToolResult>): Promise<Measured> {
       lastWrites.set(pid, wchar);
     }
   };
-  const tick = setInterval(() => {
-    const now = performance.now();
-    const cpu = process.threadCpuUsage();
-    const busyMs = (cpu.user - lastCpu.user + cpu.system - lastCpu.system) / 1000;
-    lag = Math.max(lag, now - last - 5);
-    blocked = Math.max(blocked, Math.min(now - last, busyMs));
-    last = now;
-    lastCpu = cpu;
-    peak = Math.max(peak, process.memoryUsage.rss());
-    sampleWrites();
-  }, 5);
-  histogram.enable();
-  const started = performance.now();
+  const loop = startLoopProbe({ intervalMs: 5, onTick: sampleWrites });
   let result: ToolResult | undefined;
   let error: Error | undefined;
   try {
@@ -104,26 +83,16 @@ async function measure(call: () => Promise<ToolResult>): Promise<Measured> {
   } catch (e) {
     error = e as Error;
   }
-  const ms = performance.now() - started;
-  histogram.disable();
-  clearInterval(tick);
-  peak = Math.max(peak, process.memoryUsage.rss());
-  sampleWrites();
+  const reading = loop.stop();
   let childWrites = 0;
   for (const [pid, wchar] of lastWrites) childWrites += wchar - (firstWrites.get(pid) ?? 0);
-  const lagMs = Math.max(lag, histogram.max / 1e6 - 5);
-  const cpu = process.threadCpuUsage();
-  blocked = Math.max(
-    blocked,
-    Math.min(performance.now() - last, (cpu.user - lastCpu.user + cpu.system - lastCpu.system) / 1000),
-  );
   return {
-    blockedMs: blocked,
+    blockedMs: reading.blockedMs,
     ...(result ? { result } : {}),
     ...(error ? { error } : {}),
-    ms,
-    lagMs,
-    rssGrowth: peak - base,
+    ms: reading.ms,
+    lagMs: reading.lagMs,
+    rssGrowth: reading.rssGrowth,
     childWrites,
   };
 }
@@ -181,7 +150,7 @@ async function probe(
   // Blocking is the main thread's own work within one delay; a delay alone may be the busy machine not
   // scheduling this process (both are in the table).
   expect({ name, blockedMs: measured.blockedMs }).toEqual({ name, blockedMs: expect.any(Number) });
-  expect(measured.blockedMs).toBeLessThan(MAX_LAG_MS);
+  expect(measured.blockedMs).toBeLessThan(MAX_LOOP_BLOCK_MS);
   expect(measured.rssGrowth).toBeLessThan(MAX_RSS_GROWTH);
   // No temporary files: what a child writes is its answers over IPC.
   expect({ name, childWrites: measured.childWrites }).toEqual({ name, childWrites: expect.any(Number) });

@@ -96,7 +96,7 @@ let modulePaths: Record<'linkedom' | 'readability' | 'htmlToText', string> | und
  * css-select, which is ESM only: Node's own require loads that (Node >= 22.12), but a loader that
  * emulates `require`, like Jest's, cannot; the worker always has Node's own.
  */
-export function extractHtml(
+export async function extractHtml(
   html: string,
   options: { timeoutMs: number; signal?: AbortSignal },
 ): Promise<ExtractedPage> {
@@ -106,21 +106,29 @@ export function extractHtml(
     htmlToText: require.resolve('html-to-text'),
   };
   const { signal, timeoutMs } = options;
-  if (signal?.aborted) return Promise.reject(signal.reason);
-  return new Promise<ExtractedPage>((resolve, reject) => {
-    const worker = new Worker(WORKER_SOURCE, {
+  if (signal?.aborted) throw signal.reason;
+  await acquireConversion(signal);
+  let worker: Worker;
+  try {
+    worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: { html, modules: modulePaths, textOptions: TEXT_OPTIONS, pageOptions: PAGE_OPTIONS },
-      resourceLimits: { maxOldGenerationSizeMb: 512 },
+      resourceLimits: { maxOldGenerationSizeMb: CONVERSION_HEAP_MB },
       env: {},
     });
+  } catch (error) {
+    releaseConversion();
+    throw error;
+  }
+  return new Promise<ExtractedPage>((resolve, reject) => {
     let settled = false;
     const finish = (outcome: () => void): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
-      void worker.terminate();
+      // The slot is free once the thread (and its heap) is gone, not when its answer is in.
+      void worker.terminate().finally(releaseConversion);
       outcome();
     };
     const onAbort = (): void => finish(() => reject(signal?.reason));
@@ -139,6 +147,50 @@ export function extractHtml(
       finish(() => reject(new FetchFailed(`could not extract the page's text (worker exit ${code})`))),
     );
   });
+}
+
+/** Each conversion thread's heap limit. */
+const CONVERSION_HEAP_MB = 512;
+
+/**
+ * Conversions running at once in this process, at most: each thread may use its 512 MB heap, and a
+ * worker runs many activities at once (200 by default), so without a cap many fetch_page calls would
+ * add up to gigabytes. Calls beyond it wait for a free slot (or their call's abort).
+ */
+export const MAX_CONCURRENT_CONVERSIONS = 2;
+
+const conversions = { running: 0, peak: 0, waiting: [] as (() => void)[] };
+
+/** How many conversion threads run now, and the most that ever ran at once (for tests and benchmarks). */
+export function conversionLoad(): { running: number; peak: number; waiting: number } {
+  return { running: conversions.running, peak: conversions.peak, waiting: conversions.waiting.length };
+}
+
+function acquireConversion(signal?: AbortSignal): Promise<void> {
+  if (conversions.running < MAX_CONCURRENT_CONVERSIONS) {
+    conversions.running++;
+    conversions.peak = Math.max(conversions.peak, conversions.running);
+    return Promise.resolve();
+  }
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => {
+      conversions.waiting = conversions.waiting.filter((w) => w !== wake);
+      reject(signal?.reason);
+    };
+    // The slot is handed over as it is: `running` stays the same.
+    const wake = (): void => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    };
+    conversions.waiting.push(wake);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function releaseConversion(): void {
+  const next = conversions.waiting.shift();
+  if (next) next();
+  else conversions.running--;
 }
 
 export function extractText(text: string): ExtractedPage {

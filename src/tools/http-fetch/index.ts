@@ -6,7 +6,7 @@ import { FetchRefused, isPublicAddress } from './guard';
 
 export { FetchFailed, fetchPage, type FetchedPage, type FetchPageOptions } from './fetch';
 export { checkTarget, FetchRefused, hostAllowed, isPublicAddress } from './guard';
-export { extractHtml, type ExtractedPage } from './extract';
+export { conversionLoad, extractHtml, MAX_CONCURRENT_CONVERSIONS, type ExtractedPage } from './extract';
 
 export interface HttpFetchOptions {
   /**

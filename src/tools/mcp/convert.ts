@@ -1,6 +1,6 @@
 import { RE2JS } from 're2js';
 import { z } from 'zod';
-import { MAX_EXCERPT_CHARS, MAX_TITLE_CHARS, MAX_URL_CHARS, oneLineBounded } from '../bounds';
+import { escapeUri, MAX_EXCERPT_CHARS, MAX_TITLE_CHARS, MAX_URL_CHARS, oneLineBounded } from '../bounds';
 import type { ToolResult, ToolSource } from '../types';
 
 /** From MCP to the tool contract: names, argument schemas and call results. */
@@ -40,7 +40,9 @@ export function exactJsonSchema(inputSchema: Record<string, unknown>): Record<st
  * checked with RE2 (re2js: linear time, whatever the pattern and input) on the properties and array
  * items they apply to. Patterns RE2 cannot compile (backreferences, lookaround), and patterns inside
  * `anyOf`/`oneOf`/`allOf`, `patternProperties` and the like, are not checked here (the server still
- * checks its own arguments); `uncheckedPatterns` says which and why.
+ * checks its own arguments); `uncheckedPatterns` says which and why. A schema nested deeper than
+ * `MAX_SCHEMA_DEPTH` is not walked, so it could still hold a pattern: it is not converted at all, and
+ * its arguments are only checked to be an object (left to the server, with a warning).
  */
 export function argumentsSchema(
   inputSchema: Record<string, unknown>,
@@ -48,7 +50,15 @@ export function argumentsSchema(
 ): z.ZodType<Record<string, unknown>> {
   const passthrough = z.record(z.string(), z.unknown());
   const checks: PatternCheck[] = [];
-  const stripped = withoutPatterns(exactJsonSchema(inputSchema), [], true, checks, uncheckedPatterns);
+  const walk: Walk = { checks, unchecked: uncheckedPatterns, tooDeep: false };
+  const stripped = withoutPatterns(exactJsonSchema(inputSchema), [], true, walk);
+  if (walk.tooDeep) {
+    // Past the depth limit a `pattern` may remain: zod would compile it into a backtracking RegExp.
+    uncheckedPatterns.push(
+      `(arguments): the schema is nested deeper than ${MAX_SCHEMA_DEPTH} levels, so its arguments are not checked here`,
+    );
+    return passthrough;
+  }
   try {
     const converted = z.fromJSONSchema(stripped as Parameters<typeof z.fromJSONSchema>[0]);
     // Arguments are an object whatever the conversion made of the schema.
@@ -56,6 +66,16 @@ export function argumentsSchema(
   } catch {
     return passthrough.superRefine((args, ctx) => checkPatterns(args, checks, ctx));
   }
+}
+
+/** Deepest schema node walked: deeper ones are not converted (see `argumentsSchema`). */
+const MAX_SCHEMA_DEPTH = 32;
+
+interface Walk {
+  checks: PatternCheck[];
+  unchecked: string[];
+  /** Set when a node lies deeper than `MAX_SCHEMA_DEPTH`. */
+  tooDeep: boolean;
 }
 
 /** Longest pattern compiled at all: a longer one is not a pattern anyone writes by hand. */
@@ -68,18 +88,16 @@ interface PatternCheck {
   regex: RE2JS;
 }
 
-function withoutPatterns(
-  node: unknown,
-  path: string[],
-  checkable: boolean,
-  checks: PatternCheck[],
-  unchecked: string[],
-  depth = 0,
-): unknown {
-  if (Array.isArray(node)) {
-    return node.map((n) => withoutPatterns(n, path, false, checks, unchecked, depth + 1));
+function withoutPatterns(node: unknown, path: string[], checkable: boolean, walk: Walk, depth = 0): unknown {
+  if (typeof node !== 'object' || node === null) return node;
+  if (depth > MAX_SCHEMA_DEPTH) {
+    walk.tooDeep = true;
+    return {};
   }
-  if (typeof node !== 'object' || node === null || depth > 32) return node;
+  if (Array.isArray(node)) {
+    return node.map((n) => withoutPatterns(n, path, false, walk, depth + 1));
+  }
+  const { checks, unchecked } = walk;
   const where = path.length ? path.join('.') : '(arguments)';
   const copy: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
@@ -97,16 +115,16 @@ function withoutPatterns(
       copy[key] = Object.fromEntries(
         Object.entries(value as Record<string, unknown>).map(([name, sub]) => [
           name,
-          withoutPatterns(sub, [...path, name], checkable, checks, unchecked, depth + 1),
+          withoutPatterns(sub, [...path, name], checkable, walk, depth + 1),
         ]),
       );
       continue;
     }
     if (key === 'items' && typeof value === 'object' && value !== null && !Array.isArray(value)) {
-      copy[key] = withoutPatterns(value, [...path, '*'], checkable, checks, unchecked, depth + 1);
+      copy[key] = withoutPatterns(value, [...path, '*'], checkable, walk, depth + 1);
       continue;
     }
-    copy[key] = withoutPatterns(value, path, false, checks, unchecked, depth + 1);
+    copy[key] = withoutPatterns(value, path, false, walk, depth + 1);
   }
   return copy;
 }
@@ -259,20 +277,6 @@ function bareName(source: string): string {
 
 export function ownPrefix(source: string): string {
   return `mcp:${bareName(source)}/`;
-}
-
-/**
- * Characters a URI keeps as they are; everything else (spaces, backticks, quotes, angle brackets,
- * parentheses, control characters) is percent-encoded, so the URL cannot end a Markdown code span or
- * link early wherever it is shown.
- */
-function escapeUri(uri: string): string {
-  return uri.replace(/[^A-Za-z0-9\-._~:/?#@!$&*+,;=%]/gu, (c) =>
-    // A lone surrogate becomes U+FFFD's bytes; every other character its own UTF-8 bytes.
-    [...Buffer.from(/[\uD800-\uDFFF]/.test(c) ? '\uFFFD' : c, 'utf8')]
-      .map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`)
-      .join(''),
-  );
 }
 
 /**
