@@ -22,6 +22,7 @@ import { z } from 'zod';
 import { defineSourceType } from '../../src/tools/source-type';
 import { defineTool } from '../../src/tools/types';
 import { documentsSource, type DocumentsSource } from '../../src/tools/documents';
+import { DocumentCorpus } from '../../src/tools/documents/corpus';
 import { readInside } from '../../src/tools/documents/extract';
 import { httpFetchSource, isPublicAddress } from '../../src/tools/http-fetch';
 import { argumentsSchema, mcpSource, type McpSource } from '../../src/tools/mcp';
@@ -589,9 +590,9 @@ describe('documents', () => {
       await probe(
         'documents: race.md swapped for a symlink to ../outside/secret.md, 200+ reads',
         async () => {
-          // At least 200 reads, and on until the race was hit at least once (the file listed, a link
-          // by the time it was opened): a test whose swapper never won would prove nothing.
-          while (reads < 200 || (seen.linkAtOpen === 0 && reads < 5000)) {
+          // How often the swapper wins depends on how the two processes are scheduled, so this test only
+          // counts; the next test puts the swap into the window deterministically.
+          while (reads < 300) {
             reads++;
             const result = await toolOf(source, 'read_document').run({ file: 'race.md' }, ctx());
             if (result.output.includes(SECRET)) seen.outside++;
@@ -606,13 +607,50 @@ describe('documents', () => {
         { reader: source, longLived: () => [source.reader.pid, swapper.pid] },
       );
       expect(seen.outside).toBe(0);
-      // The race was really run: some reads found the file, some found the link only at open.
-      expect(seen.linkAtOpen).toBeGreaterThan(0);
-      expect(seen.inside).toBeGreaterThan(0);
+      expect(seen.other).toBe(0);
     } finally {
       swapper.kill('SIGKILL');
       await new Promise((resolve) => swapper.once('exit', resolve));
     }
+  });
+
+  test('a file or its folder swapped for a link after the listing, before the read, is refused', async () => {
+    // The corpus tells its hook each file after listing the folder and before opening it: the window a
+    // swapper has to win. Swapping inside the hook wins it every time, without depending on scheduling.
+    const root = mkdtempSync(path.join(dir, 'window-'));
+    mkdirSync(path.join(root, 'sub'));
+    writeFileSync(path.join(root, 'race.md'), 'inside the folder\n');
+    writeFileSync(path.join(root, 'sub', 'nested.md'), 'inside the folder\n');
+    const swapped: string[] = [];
+    const corpus = new DocumentCorpus(root, 1_000_000, {
+      onFile(file) {
+        if (file === 'race.md') {
+          rmSync(path.join(root, 'race.md'));
+          symlinkSync(path.join(outside, 'secret.md'), path.join(root, 'race.md'));
+          swapped.push(file);
+        } else if (file === 'sub/nested.md') {
+          // A folder above the file becomes a link to a folder outside holding a file of the same name.
+          rmSync(path.join(root, 'sub'), { recursive: true });
+          const elsewhere = mkdtempSync(path.join(outside, 'sub-'));
+          writeFileSync(path.join(elsewhere, 'nested.md'), `${SECRET}\n`);
+          symlinkSync(elsewhere, path.join(root, 'sub'));
+          swapped.push(file);
+        }
+      },
+    });
+    const snapshot = await corpus.current();
+    expect(swapped).toEqual(['race.md', 'sub/nested.md']);
+    expect(snapshot.documents.size).toBe(0);
+    expect(snapshot.unreadable.get('race.md')).toMatch(/symbolic link/);
+    expect(snapshot.unreadable.get('sub/nested.md')).toMatch(/outside the folder/);
+    rows.push({
+      probe: 'documents: file, and folder above it, swapped for links inside the listing-to-read window',
+      outcome: `refused: ${snapshot.unreadable.get('race.md')}; ${snapshot.unreadable.get('sub/nested.md')}`,
+      ms: 0,
+      peakRssMb: 0,
+      loopMaxMs: 0,
+      lagMs: 0,
+    });
   });
 
   test('readInside refuses a link as the file and a path through a linked folder', async () => {
