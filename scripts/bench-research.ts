@@ -77,7 +77,11 @@ async function ourWorkflow(sim: RunningSimulator, address: string) {
   };
 }
 
-/** The seed's loop, as written there: three background responses, each polled every 2 s. */
+/**
+ * The seed's loop, as written there: three background responses, each polled every 2 s. One change: the
+ * creates say `store: true`. A background create without it is answered `store: false` (as recorded in
+ * ../shared/reference), and the second step's `previous_response_id` would then be refused.
+ */
 async function seedLoop(sim: RunningSimulator) {
   const client = new OpenAI({ apiKey: 'sim-key', baseURL: sim.baseURL });
   let polls = 0;
@@ -95,6 +99,7 @@ async function seedLoop(sim: RunningSimulator) {
       model: 'gpt-5.2',
       input: `Analyze this topic and identify 3 key research questions: ${QUESTION}`,
       background: true,
+      store: true,
       reasoning: { effort: 'high' },
     }),
   );
@@ -103,6 +108,7 @@ async function seedLoop(sim: RunningSimulator) {
       model: 'gpt-5.2',
       input: `Use web search to find recent information on ${r1.output_text.slice(0, 200)}`,
       background: true,
+      store: true,
       tools: [{ type: 'web_search' }],
       previous_response_id: r1.id,
     }),
