@@ -1,5 +1,5 @@
 import { budgetEstimates, type BudgetEstimates } from '../src/budget';
-import { planPrompt } from '../src/prompts/plan';
+import { planPrompt } from '../src/steps/plan';
 import type { ResearchSettings } from '../src/schemas/research';
 import type { ResearchDeps } from './research';
 
