@@ -1,5 +1,6 @@
 import { budgetEstimates, type BudgetEstimates } from '../src/budget';
-import { planPrompt } from '../src/prompts/plan';
+import { planPrompt } from '../src/steps/plan';
+import { modelFor } from '../src/steps/settle';
 import type { ResearchSettings } from '../src/schemas/research';
 import type { ResearchDeps } from './research';
 
@@ -17,9 +18,9 @@ export interface EstimateBudgetInput {
  */
 export function estimateBudget(deps: ResearchDeps, input: EstimateBudgetInput): Promise<BudgetEstimates> {
   const models = {
-    planner: input.models?.planner ?? deps.models.planner,
-    researcher: input.models?.researcher ?? deps.models.researcher,
-    writer: input.models?.writer ?? deps.models.writer,
+    planner: modelFor(deps, 'planner', input.models?.planner),
+    researcher: modelFor(deps, 'researcher', input.models?.researcher),
+    writer: modelFor(deps, 'writer', input.models?.writer),
   };
   const plan = planPrompt(input.question, input.maxQuestions);
   return Promise.resolve(

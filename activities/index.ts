@@ -1,24 +1,17 @@
 import { runBackgroundResponse } from './background-response';
 import { estimateBudget, type EstimateBudgetInput } from './budget';
-import {
-  findGaps,
-  planResearch,
-  prepareSources,
-  runTool,
-  searchWeb,
-  writeReport,
-  type GapsInput,
-  type PlanInput,
-  type ReportInput,
-  type ResearchDeps,
-  type SearchInput,
-  type ToolCallInput,
-} from './research';
+import { prepareSources, runTool, type ToolCallInput } from './research';
+import { stepActivity, type ResearchDeps } from './steps';
 import type { BackgroundRequest } from '../src/schemas/background-response';
+import { gapsStep } from '../src/steps/gaps';
+import { planStep } from '../src/steps/plan';
+import { reportStep } from '../src/steps/report';
+import { searchStep } from '../src/steps/search';
 
 /**
  * Everything the worker registers as activities. Dependencies (the OpenAI client, poll settings, model
  * defaults, prices) are injected, so tests and benchmarks can hand in a client pointed at the simulator.
+ * The names are recorded in workflow histories: a step's activity keeps its name for good.
  */
 export type ActivityDeps = ResearchDeps;
 
@@ -26,10 +19,10 @@ export function createActivities(deps: ActivityDeps) {
   return {
     /** One background response, created once, polled to the end, extracted. */
     runBackgroundResponse: (request: BackgroundRequest) => runBackgroundResponse(deps, request),
-    planResearch: (input: PlanInput) => planResearch(deps, input),
-    searchWeb: (input: SearchInput) => searchWeb(deps, input),
-    findGaps: (input: GapsInput) => findGaps(deps, input),
-    writeReport: (input: ReportInput) => writeReport(deps, input),
+    planResearch: stepActivity(deps, planStep),
+    searchWeb: stepActivity(deps, searchStep),
+    findGaps: stepActivity(deps, gapsStep),
+    writeReport: stepActivity(deps, reportStep),
     prepareSources: (input: { sources: string[] }) => prepareSources(deps, input),
     runTool: (call: ToolCallInput) => runTool(deps, call),
     estimateBudget: (input: EstimateBudgetInput) => estimateBudget(deps, input),

@@ -20,7 +20,8 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { parseArgs } from 'node:util';
 import { runBackgroundResponse, type BackgroundResponseDeps } from '../activities/background-response';
-import { planResearch, searchWeb, writeReport, type ResearchDeps } from '../activities/research';
+import { createActivities } from '../activities';
+import type { ResearchDeps } from '../activities/research';
 import { ConfigError, loadWorkerSettings } from '../src/config';
 import type OpenAI from 'openai';
 import { createOpenAIClient } from '../src/openai/client';
@@ -290,6 +291,10 @@ async function main(): Promise<void> {
     input: I,
     context = env(),
   ): Promise<O> => context.run(fn, d, input) as Promise<O>;
+  /** One research step's activity in an activity context, typed. */
+  const { planResearch, searchWeb, writeReport } = createActivities(deps);
+  const step = <I, O>(activity: (input: I) => Promise<O>, input: I): Promise<O> =>
+    env().run(activity, input) as Promise<O>;
   const respond = (request: Omit<BackgroundRequest, 'model'>) =>
     env().run(runBackgroundResponse, bg, {
       model,
@@ -377,7 +382,7 @@ async function main(): Promise<void> {
       name: 'structured output with the real plan schema',
       worst: { inputTokens: 600, outputTokens: 1_500, searches: 0 },
       run: async () => {
-        const out = await inContext(planResearch, deps, {
+        const out = await step(planResearch, {
           question: 'What limits the range of electric aircraft?',
           maxQuestions: 1,
           ...low,
@@ -444,7 +449,7 @@ async function main(): Promise<void> {
       worst: { inputTokens: 6_000, outputTokens: 1_500 + 1_500 + 2_500, searches: 1 },
       run: async () => {
         const question = 'When was the Raft consensus algorithm first published?';
-        const planned = await inContext(planResearch, deps, {
+        const planned = await step(planResearch, {
           question,
           maxQuestions: 1,
           ...low,
@@ -452,7 +457,7 @@ async function main(): Promise<void> {
         });
         const q = planned.plan?.questions[0];
         if (!q) throw new Error(`no plan: ${planned.invalid}`);
-        const found = await inContext(searchWeb, deps, {
+        const found = await step(searchWeb, {
           overallQuestion: question,
           question: q.question,
           queries: q.searchHints.slice(0, 1),
@@ -463,7 +468,7 @@ async function main(): Promise<void> {
           maxToolCalls: 1,
         });
         if (!found.sources.length) throw new Error('the search found no sources');
-        const report = await inContext(writeReport, deps, {
+        const report = await step(writeReport, {
           question,
           ...low,
           maxOutputTokens: 2_500,

@@ -4,10 +4,12 @@ import { ActivityCancellationDetails, ApplicationFailure, CancelledFailure } fro
 import OpenAI from 'openai';
 import { z } from 'zod';
 import { runBackgroundResponse, type BackgroundResponseDeps } from '../activities/background-response';
-import { GAPS_FORMAT, PLAN_FORMAT, structuredFormat } from '../activities/research';
 import type { PollSettings } from '../src/config';
 import type { BackgroundRequest, BackgroundResult } from '../src/schemas/background-response';
 import { startSimulator, type RunningSimulator } from '../src/simulator';
+import { GAPS_FORMAT } from '../src/steps/gaps';
+import { PLAN_FORMAT } from '../src/steps/plan';
+import { structuredFormat } from '../src/steps/step';
 import { startReplayServer, type ReplayExchange } from './helpers/replay-server';
 
 /**

@@ -6,14 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import OpenAI from 'openai';
-import {
-  findGaps,
-  planResearch,
-  runModelProblems,
-  searchWeb,
-  writeReport,
-  type ResearchDeps,
-} from '../activities/research';
+import { runResearchStep, type ResearchDeps } from '../activities/steps';
 import { ConfigError, loadWorkerSettings } from '../src/config';
 import {
   capabilitiesOf,
@@ -24,6 +17,12 @@ import {
 } from '../src/openai/models';
 import { DEFAULT_PRICES } from '../src/pricing';
 import { startSimulator, type RunningSimulator } from '../src/simulator';
+import { gapsStep } from '../src/steps/gaps';
+import { planStep } from '../src/steps/plan';
+import { reportStep } from '../src/steps/report';
+import { searchStep } from '../src/steps/search';
+import { runModelProblems } from '../src/steps/settle';
+import type { ModelChoice, ResearchStep, StepRequest } from '../src/steps/step';
 import { SourceRegistry } from '../src/tools/registry';
 import { useResearchWorker } from './helpers/temporal';
 
@@ -175,14 +174,17 @@ describe('the steps against the simulator', () => {
   });
 
   const env = () => new MockActivityEnvironment({ workflowExecution: { workflowId: 'w', runId: 'r' } });
-  /** Runs one research step in an activity context, typed. */
-  const step = <I, O>(fn: (d: ResearchDeps, input: I) => Promise<O>, d: ResearchDeps, input: I): Promise<O> =>
-    env().run(fn, d, input) as Promise<O>;
+  /** Runs one research step through the activities' driver, in an activity context. */
+  const step = <I extends ModelChoice, O, R extends StepRequest>(
+    s: ResearchStep<I, O, R>,
+    d: ResearchDeps,
+    input: I,
+  ): Promise<O> => env().run(() => runResearchStep(d, s, input));
   const effortSent = (responseId: string) =>
     ((sim.requestBody(responseId) as { reasoning?: { effort?: string } }).reasoning ?? {}).effort;
 
   test('an impossible effort fails the plan as InvalidResearchInput naming reasoningEffort, and nothing is created', async () => {
-    const error = await step(planResearch, deps, {
+    const error = await step(planStep, deps, {
       question: 'How do Raft and Paxos differ?',
       maxQuestions: 2,
       reasoningEffort: 'minimal',
@@ -199,7 +201,7 @@ describe('the steps against the simulator', () => {
 
   test('any step refuses an impossible effort before creating, even without the run check', async () => {
     const error = await step(
-      searchWeb,
+      searchStep,
       { ...deps, models: { ...deps.models, researcher: 'gpt-5' } },
       {
         overallQuestion: 'x',
@@ -216,7 +218,7 @@ describe('the steps against the simulator', () => {
 
   test('default efforts are clamped per model: gpt-5-pro gets high, gpt-4.1 no reasoning, gpt-5.2 the step default', async () => {
     const pro = await step(
-      searchWeb,
+      searchStep,
       { ...deps, models: { ...deps.models, researcher: 'gpt-5-pro' } },
       {
         overallQuestion: 'x',
@@ -227,7 +229,7 @@ describe('the steps against the simulator', () => {
     );
     expect(effortSent(pro.step.responseId)).toBe('high');
     const plain = await step(
-      findGaps,
+      gapsStep,
       { ...deps, models: { ...deps.models, researcher: 'gpt-4.1' } },
       {
         overallQuestion: 'x',
@@ -238,7 +240,7 @@ describe('the steps against the simulator', () => {
       },
     );
     expect(sim.requestBody(plain.step.responseId)).not.toHaveProperty('reasoning');
-    const report = await step(writeReport, deps, {
+    const report = await step(reportStep, deps, {
       question: 'What is Raft?',
       findings: [
         {

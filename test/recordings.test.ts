@@ -5,14 +5,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import OpenAI from 'openai';
 import { parse as parseYaml } from 'yaml';
+import { createActivities } from '../activities';
 import { runBackgroundResponse } from '../activities/background-response';
-import {
-  GAPS_FORMAT,
-  PLAN_FORMAT,
-  searchWeb,
-  type ResearchDeps,
-  type SearchOutput,
-} from '../activities/research';
+import type { ResearchDeps, SearchOutput } from '../activities/research';
 import { factsFromAnswer, sourcesFromAnswer, stripCitations } from '../src/findings';
 import {
   capabilitiesOf,
@@ -33,6 +28,8 @@ import {
   type Tool,
 } from '../src/schemas/background-response';
 import { keyFactSchema, sourceSchema } from '../src/schemas/research';
+import { GAPS_FORMAT } from '../src/steps/gaps';
+import { PLAN_FORMAT } from '../src/steps/plan';
 import { SourceRegistry } from '../src/tools/registry';
 import { recordingsDir } from './helpers/reference';
 import {
@@ -300,8 +297,7 @@ function describeRecordings(recordings: Recording[], referenceDir: string) {
           sources: new SourceRegistry({ dir: process.cwd(), sources: {} }),
         };
         const out: SearchOutput = await new MockActivityEnvironment({}, { logger: quiet }).run(
-          searchWeb,
-          deps,
+          createActivities(deps).searchWeb,
           {
             overallQuestion: 'replayed',
             question: 'replayed question',

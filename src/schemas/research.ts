@@ -82,29 +82,9 @@ export type ResearchSettings = z.infer<typeof researchInputSchema>;
 export const researchRoleSchema = z.enum(['planner', 'researcher', 'writer']);
 export type ResearchRole = z.infer<typeof researchRoleSchema>;
 
-/** What the planner must return (structured output). */
-export const researchPlanSchema = z.strictObject({
-  questions: z
-    .array(
-      z.strictObject({
-        question: z.string().min(5).max(500),
-        rationale: z.string().min(1).max(1000),
-        searchHints: z.array(z.string().min(1).max(200)).max(5),
-      }),
-    )
-    .min(1)
-    .max(12),
-});
-export type ResearchPlan = z.infer<typeof researchPlanSchema>;
-export type PlannedQuestion = ResearchPlan['questions'][number];
-
-/** What a follow-up round must return: what is still missing and the queries to fill it. */
-export const gapAnalysisSchema = z.strictObject({
-  done: z.boolean(),
-  missing: z.array(z.string().min(1).max(300)).max(5),
-  followUpQueries: z.array(z.string().min(3).max(300)).max(3),
-});
-export type GapAnalysis = z.infer<typeof gapAnalysisSchema>;
+/** The planner's and the follow-up's output schemas live with their steps (src/steps/). */
+export type { PlannedQuestion, ResearchPlan } from '../steps/plan';
+export type { GapAnalysis } from '../steps/gaps';
 
 /** Where a source came from: the web, or a private source (documents, a database, an API or MCP tool). */
 export const sourceKindSchema = z.enum(['web', 'document', 'database', 'api']);
