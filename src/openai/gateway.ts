@@ -1,7 +1,6 @@
 import type OpenAI from 'openai';
 import type { BackgroundResult, ParsedBackgroundRequest, Usage } from '../schemas/background-response';
-import { toProviderError } from './errors';
-import type { ProviderError } from './errors';
+import { toProviderError, type ProviderError } from './errors';
 import { includeFor, snapshotOf, toCreateParams } from './wire';
 
 /**
