@@ -1,17 +1,16 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import OpenAI, { NotFoundError } from 'openai';
+import { CancelledFailure } from '@temporalio/common';
 import { z } from 'zod';
 import type { PollSettings } from '../src/config';
-import { classifyOpenAIError, type ErrorContext } from '../src/openai/errors';
-import { extractOutput, extractUsage, includeFor, isTerminal, toCreateParams } from '../src/openai/wire';
-import { FailureType, isTransientResponseError } from '../src/policies';
+import { ProviderError, type ErrorContext } from '../src/openai/errors';
+import type { ProviderGateway, ResponseAsked, ResponseSnapshot } from '../src/openai/gateway';
 import {
   backgroundRequestSchema,
   type BackgroundRequest,
   type BackgroundResult,
   type ParsedBackgroundRequest,
 } from '../src/schemas/background-response';
+import { failure, providerFailure } from './failures';
 
 /**
  * One background response, run to its end durably:
@@ -21,7 +20,8 @@ import {
  */
 
 export interface BackgroundResponseDeps {
-  openai: OpenAI;
+  /** The provider (src/openai/gateway.ts): OpenAI, or the simulator. */
+  gateway: ProviderGateway;
   poll: PollSettings;
 }
 
@@ -35,7 +35,8 @@ const heartbeatDetailsSchema = z.object({
 });
 type HeartbeatDetails = z.infer<typeof heartbeatDetailsSchema>;
 
-type Response = OpenAI.Responses.Response;
+/** A response that has reached its end: completed, incomplete, failed or cancelled. */
+type EndedSnapshot = Exclude<ResponseSnapshot, { status: 'queued' | 'in_progress' }>;
 
 /** Poll intervals: short at first (fast answers return fast), growing to a cap, with ±10% jitter. */
 export function pollDelays(poll: PollSettings, random: () => number = Math.random): () => number {
@@ -51,10 +52,7 @@ function parseRequest(raw: BackgroundRequest): ParsedBackgroundRequest {
   const parsed = backgroundRequestSchema.safeParse(raw);
   if (!parsed.success) {
     const fields = parsed.error.issues.map((i) => `${i.path.join('.') || '(request)'}: ${i.message}`);
-    throw ApplicationFailure.nonRetryable(
-      `invalid background-response request: ${fields.join('; ')}`,
-      FailureType.invalidActivityInput,
-    );
+    throw failure('invalidActivityInput', `invalid background-response request: ${fields.join('; ')}`);
   }
   return parsed.data;
 }
@@ -70,7 +68,7 @@ export async function runBackgroundResponse(
     step: request.step,
     model: request.model,
     modelSetting: request.modelSetting,
-    baseURL: deps.openai.baseURL,
+    baseURL: deps.gateway.baseURL,
   };
   const fail = (error: unknown): never => {
     // A request we aborted ourselves (the activity is cancelled: the workflow's cancel or a worker shutting
@@ -79,13 +77,11 @@ export async function runBackgroundResponse(
       const reason: unknown = ctx.cancellationSignal.reason;
       throw reason instanceof CancelledFailure ? reason : new CancelledFailure('activity cancelled');
     }
-    throw classifyOpenAIError(error, errorContext);
+    throw error instanceof ProviderError ? providerFailure(error, errorContext) : error;
   };
 
-  // Polls ask for what the create asked for: GET /responses/{id} has its own include.
-  const include = includeFor(request);
   const previous = heartbeatDetailsSchema.safeParse(ctx.info.heartbeatDetails);
-  let response: Response | undefined;
+  let response: ResponseSnapshot | undefined;
   let state: HeartbeatDetails | undefined;
   let resumed = false;
   // Why this attempt creates a response (if it does): kept in the request's metadata with who made it.
@@ -94,13 +90,13 @@ export async function runBackgroundResponse(
   if (previous.success && previous.data.abandoned) {
     createdBecause = 'previous-stuck-queued';
     // The attempt that gave it up may have died before its cancel went out: cancelling again is harmless.
-    await cancelAtProvider(deps.openai, previous.data.responseId, ctx, false);
+    await cancelAtProvider(deps.gateway, previous.data.responseId, ctx, false);
   }
   if (previous.success && !previous.data.abandoned) {
-    response = await retrieveOrUndefined(deps.openai, previous.data.responseId, include, ctx).catch(fail);
+    response = await retrieveOrUndefined(deps.gateway, previous.data.responseId, request, ctx).catch(fail);
     // A failed response whose error a fresh one would meet again fails the step as the provider said.
-    if (response?.status === 'failed' && !isTransientResponseError(response.error?.code)) {
-      throw failedPermanently(request.step, response);
+    if (response?.status === 'failed' && response.error.kind === 'response_failed_permanent') {
+      throw providerFailure(response.error, errorContext);
     }
     // Otherwise a failed run is retried with a fresh response; so is a cancelled one: the workflow did not
     // cancel it (this attempt would not run), so the previous attempt gave it up (stuck in the queue) and
@@ -110,9 +106,7 @@ export async function runBackgroundResponse(
       resumed = true;
       ctx.log.info('resuming background response from the previous attempt', { responseId: response.id });
     } else {
-      createdBecause = response
-        ? `previous-${response.status as 'failed' | 'cancelled'}`
-        : 'previous-not-found';
+      createdBecause = response ? `previous-${response.status}` : 'previous-not-found';
     }
   }
 
@@ -123,92 +117,78 @@ export async function runBackgroundResponse(
     const heartbeatTimeoutMs = ctx.info.heartbeatTimeoutMs;
     const lateMs = Date.now() - enteredAtMs;
     if (heartbeatTimeoutMs && lateMs > heartbeatTimeoutMs / 2) {
-      throw ApplicationFailure.retryable(
+      throw failure(
+        'attemptTooLateToCreate',
         `${request.step}: attempt ${ctx.info.attempt} reached its create ${lateMs} ms after it started, too ` +
           'late to be sure that no newer attempt creates too; a fresh attempt will create it',
-        FailureType.attemptTooLateToCreate,
       );
     }
-    // Never let the client retry a create: a retried POST can start a second paid run.
-    const params = toCreateParams({
-      ...request,
-      metadata: attribution(
-        ctx,
-        createdBecause,
-        request.metadata,
-        previous.success ? previous.data : undefined,
-      ),
-    });
-    const created = await deps.openai.responses.create(params, { maxRetries: 0 }).catch(fail);
+    // The gateway never retries a create: a retried POST can start a second paid run.
+    const created = await deps.gateway
+      .create({
+        ...request,
+        metadata: attribution(
+          ctx,
+          createdBecause,
+          request.metadata,
+          previous.success ? previous.data : undefined,
+        ),
+      })
+      .catch(fail);
     response = created;
     state = { responseId: created.id, createdAtMs: Date.now(), polls: 0 };
     ctx.heartbeat(state);
     // Cancellation that arrived while the create was in flight must still cancel what it created.
-    if (ctx.cancellationSignal.aborted) await cancelAtProvider(deps.openai, state.responseId, ctx);
+    if (ctx.cancellationSignal.aborted) await cancelAtProvider(deps.gateway, state.responseId, ctx);
   }
 
-  let current = response as Response;
+  let current = response as ResponseSnapshot;
+  let ended: EndedSnapshot;
   const nextDelay = pollDelays(deps.poll);
   try {
-    while (!isTerminal(current.status)) {
+    while (current.status === 'queued' || current.status === 'in_progress') {
       if (current.status === 'queued' && Date.now() - state.createdAtMs > deps.poll.queuedDeadlineMs) {
         // Heartbeat the give-up first: should this attempt die before the cancel, the next one still
         // knows to start afresh (and cancels this one again) instead of resuming a cancelled response.
         ctx.heartbeat({ ...state, abandoned: true });
-        await cancelAtProvider(deps.openai, state.responseId, ctx, false);
-        throw ApplicationFailure.retryable(
+        await cancelAtProvider(deps.gateway, state.responseId, ctx, false);
+        throw failure(
+          'responseStuckQueued',
           `${request.step}: response ${state.responseId} was still queued after ${deps.poll.queuedDeadlineMs} ms; ` +
             'cancelled it so that a retry starts a fresh one',
-          FailureType.responseStuckQueued,
         );
       }
       await ctx.sleep(nextDelay());
-      current = await deps.openai.responses
-        .retrieve(state.responseId, include.length ? { include } : {}, {
-          signal: ctx.cancellationSignal,
-          maxRetries: 2,
-        })
+      current = await deps.gateway
+        .retrieve(state.responseId, request, { signal: ctx.cancellationSignal })
         .catch(fail);
       state = { ...state, polls: state.polls + 1 };
       ctx.heartbeat(state);
     }
+    ended = current;
   } catch (error) {
-    if (ctx.cancellationSignal.aborted) await cancelAtProvider(deps.openai, state.responseId, ctx);
+    if (ctx.cancellationSignal.aborted) await cancelAtProvider(deps.gateway, state.responseId, ctx);
     throw error;
   }
 
   const finishedAtMs = Date.now();
-  if (current.status === 'failed') {
-    if (!isTransientResponseError(current.error?.code)) throw failedPermanently(request.step, current);
-    throw ApplicationFailure.retryable(
-      `${request.step}: response ${current.id} failed at the provider ` +
-        `(${current.error?.code ?? 'unknown'}: ${current.error?.message ?? 'no message'})`,
-      FailureType.responseFailed,
-    );
-  }
-  if (current.status === 'cancelled') {
-    throw ApplicationFailure.nonRetryable(
-      `${request.step}: response ${current.id} was cancelled at the provider, not by this workflow`,
-      FailureType.responseCancelledElsewhere,
+  // A failed response fails the step as the provider said: retried with a fresh response unless its
+  // error would fail that one the same way.
+  if (ended.status === 'failed') throw providerFailure(ended.error, errorContext);
+  if (ended.status === 'cancelled') {
+    throw failure(
+      'responseCancelledElsewhere',
+      `${request.step}: response ${ended.id} was cancelled at the provider, not by this workflow`,
     );
   }
   return {
-    responseId: current.id,
-    status: current.status === 'incomplete' ? 'incomplete' : 'completed',
-    ...(current.incomplete_details?.reason ? { incompleteReason: current.incomplete_details.reason } : {}),
-    ...extractOutput(current, request.outputSchema !== undefined),
-    usage: extractUsage(current),
+    responseId: ended.id,
+    status: ended.status,
+    ...(ended.incompleteReason ? { incompleteReason: ended.incompleteReason } : {}),
+    ...ended.output,
+    usage: ended.usage,
     timings: { createdAtMs: state.createdAtMs, finishedAtMs, polls: state.polls, resumed },
   };
-}
-
-/** A failed response whose error a fresh response would meet again: fail the step now, as the provider said. */
-function failedPermanently(step: string, response: Response): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(
-    `${step}: response ${response.id} failed at the provider with ${response.error?.code}: ` +
-      `${response.error?.message ?? 'no message'}. A new response would fail the same way, so it is not retried.`,
-    FailureType.responseFailedPermanently,
-  );
 }
 
 /** Why an attempt created a response: the first attempt, or what became of the previous attempt's. */
@@ -246,20 +226,18 @@ function attribution(
   return { ...who, ...Object.fromEntries(rest.slice(0, 16 - Object.keys(who).length)) };
 }
 
+/** The previous attempt's response, asking for what its create asked for; undefined when it is gone. */
 async function retrieveOrUndefined(
-  openai: OpenAI,
+  gateway: ProviderGateway,
   id: string,
-  include: OpenAI.Responses.ResponseIncludable[],
+  asked: ResponseAsked,
   ctx: Context,
-): Promise<Response | undefined> {
+): Promise<ResponseSnapshot | undefined> {
   try {
-    return await openai.responses.retrieve(id, include.length ? { include } : {}, {
-      signal: ctx.cancellationSignal,
-      maxRetries: 2,
-    });
+    return await gateway.retrieve(id, asked, { signal: ctx.cancellationSignal });
   } catch (error) {
     // Deleted or expired at the provider: nothing left to resume, so the step starts afresh.
-    if (error instanceof NotFoundError) return undefined;
+    if (error instanceof ProviderError && error.kind === 'not_found') return undefined;
     throw error;
   }
 }
@@ -269,7 +247,7 @@ async function retrieveOrUndefined(
  * leaves the response running: the next attempt resumes it rather than paying again.
  */
 async function cancelAtProvider(
-  openai: OpenAI,
+  gateway: ProviderGateway,
   id: string,
   ctx: Context,
   onlyIfRequested = true,
@@ -278,7 +256,7 @@ async function cancelAtProvider(
   if (onlyIfRequested && details && !details.cancelRequested) return;
   try {
     // Not tied to the aborted signal: this request must go out after cancellation.
-    await openai.responses.cancel(id, { maxRetries: 3, timeout: 10_000 });
+    await gateway.cancel(id);
     ctx.log.info('cancelled background response at the provider', { responseId: id });
   } catch (error) {
     ctx.log.warn('could not cancel background response at the provider', {

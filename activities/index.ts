@@ -9,8 +9,8 @@ import { reportStep } from '../src/steps/report';
 import { searchStep } from '../src/steps/search';
 
 /**
- * Everything the worker registers as activities. Dependencies (the OpenAI client, poll settings, model
- * defaults, prices) are injected, so tests and benchmarks can hand in a client pointed at the simulator.
+ * Everything the worker registers as activities. Dependencies (the provider gateway, poll settings, model
+ * defaults, prices) are injected, so tests and benchmarks can hand in a gateway pointed at the simulator.
  * The names are recorded in workflow histories: a step's activity keeps its name for good.
  */
 export type ActivityDeps = ResearchDeps;

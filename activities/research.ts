@@ -1,8 +1,8 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
 import { SourcesConfigError, WEB_SOURCE } from '../src/tools/config';
 import type { FunctionToolDefinition } from '../src/tools/registry';
 import type { ToolResult } from '../src/tools/types';
+import { failure } from './failures';
 import { invalidInput, type ResearchDeps } from './steps';
 
 /**
@@ -34,8 +34,7 @@ export async function prepareSources(
   try {
     return { web: input.sources.includes(WEB_SOURCE), tools: await deps.sources.definitions(input.sources) };
   } catch (error) {
-    if (error instanceof SourcesConfigError)
-      throw ApplicationFailure.nonRetryable(error.message, 'SourceConfigError');
+    if (error instanceof SourcesConfigError) throw failure('sourceConfig', error.message);
     throw error;
   }
 }
@@ -64,8 +63,7 @@ export async function runTool(deps: ResearchDeps, call: ToolCallInput): Promise<
       call.allowedTools,
     );
   } catch (error) {
-    if (error instanceof SourcesConfigError)
-      throw ApplicationFailure.nonRetryable(error.message, 'SourceConfigError');
+    if (error instanceof SourcesConfigError) throw failure('sourceConfig', error.message);
     throw error;
   }
 }

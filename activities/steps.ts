@@ -2,13 +2,13 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { StepAllowance } from '../src/budget';
 import type { ModelCapabilities } from '../src/openai/models';
-import { FailureType } from '../src/policies';
 import { costOfUsage, type PriceTable } from '../src/pricing';
 import type { ResearchRole, StepOutcome } from '../src/schemas/research';
 import { prepareStep } from '../src/steps/settle';
 import type { ModelChoice, ResearchStep, StepRequest } from '../src/steps/step';
 import type { SourceRegistry } from '../src/tools/registry';
 import { runBackgroundResponse, type BackgroundResponseDeps } from './background-response';
+import { failure } from './failures';
 
 /**
  * The one driver of every research step (src/steps/): settle the request's model, effort and limits,
@@ -43,9 +43,9 @@ export function budgetExhausted(label: string, allowance: StepAllowance): Applic
   ]
     .filter(Boolean)
     .join(' and ');
-  return ApplicationFailure.nonRetryable(
+  return failure(
+    'budgetExhausted',
     `${label}: the budget left for this step (${left}) does not cover its smallest useful request`,
-    FailureType.budgetExhausted,
   );
 }
 

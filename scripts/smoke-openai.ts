@@ -23,10 +23,10 @@ import { runBackgroundResponse, type BackgroundResponseDeps } from '../activitie
 import { createActivities } from '../activities';
 import type { ResearchDeps } from '../activities/research';
 import { ConfigError, loadWorkerSettings } from '../src/config';
-import type OpenAI from 'openai';
 import { createOpenAIClient } from '../src/openai/client';
+import { OpenAIGateway, type ProviderGateway } from '../src/openai/gateway';
 import { capabilitiesOf, DEFAULT_MODEL_CAPABILITIES, effortFor } from '../src/openai/models';
-import { extractUsage, isTerminal } from '../src/openai/wire';
+import { extractUsage, isTerminal, type WireResponse } from '../src/openai/wire';
 import { costOfUsage, priceFor, type PriceTable } from '../src/pricing';
 import type { BackgroundRequest, BackgroundResult } from '../src/schemas/background-response';
 import { SourceRegistry } from '../src/tools/registry';
@@ -171,7 +171,7 @@ class Meter {
     entry.terminal = isTerminal(response.status as string);
     const usage = response.usage as Json | null | undefined;
     if (entry.terminal && usage && typeof usage.input_tokens === 'number') {
-      const reported = extractUsage(response as unknown as OpenAI.Responses.Response);
+      const reported = extractUsage(response as unknown as WireResponse);
       entry.usd = costOfUsage(this.prices, entry.model, reported).usd;
       entry.tokens = reported.inputTokens + reported.outputTokens;
     }
@@ -204,12 +204,12 @@ class Meter {
    * Responses of a feature that did not report their end (its activity failed mid-poll): look once more,
    * and cancel what still runs, so nothing goes on spending after the feature.
    */
-  async settle(openai: OpenAI): Promise<void> {
+  async settle(gateway: ProviderGateway): Promise<void> {
     for (const [id, r] of this.responses) {
       if (r.terminal) continue;
       try {
-        const now = await openai.responses.retrieve(id);
-        if (!isTerminal(now.status)) await openai.responses.cancel(id);
+        const now = await gateway.retrieve(id, {});
+        if (now.status === 'queued' || now.status === 'in_progress') await gateway.cancel(id);
       } catch {
         // Its worst case stays charged.
       }
@@ -258,11 +258,11 @@ async function main(): Promise<void> {
     throw error;
   }
   const meter = new Meter(settings.prices, maxCost);
-  // The project's own client, every request through the meter.
-  const openai = createOpenAIClient(settings.openai).withOptions({ fetch: meter.fetch });
+  // The project's own client and gateway, every request through the meter.
+  const gateway = new OpenAIGateway(createOpenAIClient(settings.openai).withOptions({ fetch: meter.fetch }));
   const quiet = new DefaultLogger('ERROR');
   const poll = { ...settings.poll, initialMs: Math.min(settings.poll.initialMs, 500) };
-  const bg: BackgroundResponseDeps = { openai, poll };
+  const bg: BackgroundResponseDeps = { gateway, poll };
   const deps: ResearchDeps = {
     ...bg,
     models: { planner: model, researcher: model, writer: model },
@@ -349,7 +349,7 @@ async function main(): Promise<void> {
           (error: unknown) => error,
         );
         if (!responseId) throw new Error(`no response was created: ${String(outcome)}`);
-        const final = await openai.responses.retrieve(responseId);
+        const final = await gateway.retrieve(responseId, {});
         if (!(outcome instanceof CancelledFailure))
           throw new Error(`the activity did not end cancelled: ${String(outcome)}`);
         // Cancellation is best effort: a response that finished first is not an error of ours.
@@ -521,7 +521,7 @@ async function main(): Promise<void> {
         if (meter.refusal) detail = `${meter.refusal} (${detail})`;
       }
       // Whatever the outcome, nothing of this feature goes on running, and all it cost is counted.
-      await meter.settle(openai);
+      await meter.settle(gateway);
       const costUsd = meter.spentUsd() - before;
       const boundUsd = meter.boundUsd() - boundBefore;
       if (boundUsd > 0)

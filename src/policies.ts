@@ -1,4 +1,5 @@
 import { ActivityCancellationType, type ActivityOptions } from '@temporalio/common';
+import type { ProviderErrorKind } from './openai/errors';
 
 /**
  * Every timeout and retry policy in one place. Pure: imported by workflow code.
@@ -8,72 +9,160 @@ import { ActivityCancellationType, type ActivityOptions } from '@temporalio/comm
  * same response instead of paying for a new one.
  */
 
-/** Failure types (set by src/openai/errors.ts) that no retry can fix. */
-export const FailureType = {
-  authentication: 'OpenAIAuthenticationError',
-  permissionDenied: 'OpenAIPermissionDenied',
-  modelNotFound: 'OpenAIModelNotFound',
-  invalidRequest: 'OpenAIInvalidRequest',
-  quotaExceeded: 'OpenAIQuotaExceeded',
-  rateLimited: 'OpenAIRateLimited',
-  serverError: 'OpenAIServerError',
-  connection: 'OpenAIConnectionError',
-  responseFailed: 'ResponseFailed',
-  /** A `failed` response whose error code fails the same way every time (e.g. invalid_prompt). */
-  responseFailedPermanently: 'ResponseFailedPermanently',
-  responseStuckQueued: 'ResponseStuckQueued',
-  responseCancelledElsewhere: 'ResponseCancelledElsewhere',
-  /** An attempt that got to its create too late to be sure it was still the current one (retried). */
-  attemptTooLateToCreate: 'AttemptTooLateToCreate',
-  invalidActivityInput: 'InvalidActivityInput',
-  /** A budgeted step whose allowance cannot pay for its smallest useful request: refused before creating. */
-  budgetExhausted: 'BudgetExhausted',
-  /** A run whose budget cannot pay for a plan and a report: it fails before planning. */
-  budgetTooSmall: 'BudgetTooSmall',
-} as const;
-
-export const NON_RETRYABLE_FAILURE_TYPES: string[] = [
-  FailureType.authentication,
-  FailureType.permissionDenied,
-  FailureType.modelNotFound,
-  FailureType.invalidRequest,
-  FailureType.quotaExceeded,
-  FailureType.responseCancelledElsewhere,
-  FailureType.invalidActivityInput,
-  FailureType.responseFailedPermanently,
-  FailureType.budgetExhausted,
-];
+/** One failure type the project raises on purpose, and whether another attempt can fix it. */
+export interface FailureRule {
+  /** The type Temporal records (and the Web UI shows). */
+  type: string;
+  retryable: boolean;
+  /**
+   * Who raises it: a research step's activity (the background-response retry policy names the
+   * non-retryable ones), a tool call's activity (the tool retry policy does), or the workflow itself
+   * (the run fails; no retry policy applies).
+   */
+  raisedBy: 'step' | 'tool' | 'workflow';
+  /** When it happens, as README's table says it. */
+  when: string;
+}
 
 /**
- * Error codes of a `failed` response (the spec's ResponseErrorCode) that a fresh response would meet
- * again: the prompt, a policy or an input image is the problem, so the step fails at once with the
- * provider's message instead of paying for up to 8 more responses. The others in the spec
- * (server_error, rate_limit_exceeded, vector_store_timeout) are transient, and so is a code the spec
- * does not list: those are retried with a fresh response.
+ * Every failure type and its retryability, in one table: the retry policies below list the
+ * non-retryable ones, and activities/failures.ts raises each one retryable or not as it says here.
+ * The order is kept: a retry policy's nonRetryableErrorTypes is recorded in this order in histories.
  */
-export const NON_TRANSIENT_RESPONSE_ERROR_CODES: readonly string[] = [
-  'invalid_prompt',
-  'data_residency_mismatch',
-  'bio_policy',
-  'invalid_image',
-  'invalid_image_format',
-  'invalid_base64_image',
-  'invalid_image_url',
-  'image_too_large',
-  'image_too_small',
-  'image_parse_error',
-  'image_content_policy_violation',
-  'invalid_image_mode',
-  'image_file_too_large',
-  'unsupported_image_media_type',
-  'empty_image_file',
-  'failed_to_download_image',
-  'image_file_not_found',
-];
+export const FAILURES = {
+  authentication: {
+    type: 'OpenAIAuthenticationError',
+    retryable: false,
+    raisedBy: 'step',
+    when: 'the provider refused the API key (401)',
+  },
+  permissionDenied: {
+    type: 'OpenAIPermissionDenied',
+    retryable: false,
+    raisedBy: 'step',
+    when: "the key's project may not use the model (403)",
+  },
+  modelNotFound: {
+    type: 'OpenAIModelNotFound',
+    retryable: false,
+    raisedBy: 'step',
+    when: 'the model does not exist or the key cannot use it',
+  },
+  invalidRequest: {
+    type: 'OpenAIInvalidRequest',
+    retryable: false,
+    raisedBy: 'step',
+    when: 'the provider refused the request itself (400, 404, 422, other 4xx)',
+  },
+  quotaExceeded: {
+    type: 'OpenAIQuotaExceeded',
+    retryable: false,
+    raisedBy: 'step',
+    when: 'the account is out of credit (429 insufficient_quota)',
+  },
+  rateLimited: {
+    type: 'OpenAIRateLimited',
+    retryable: true,
+    raisedBy: 'step',
+    when: "too many requests (429); retried after the provider's retry-after",
+  },
+  serverError: {
+    type: 'OpenAIServerError',
+    retryable: true,
+    raisedBy: 'step',
+    when: 'the provider failed (408, 409, 5xx) or its answer could not be read',
+  },
+  connection: {
+    type: 'OpenAIConnectionError',
+    retryable: true,
+    raisedBy: 'step',
+    when: 'the provider could not be reached or did not answer in time',
+  },
+  responseFailed: {
+    type: 'ResponseFailed',
+    retryable: true,
+    raisedBy: 'step',
+    when: 'the response failed at the provider with a passing error; the retry creates a fresh one',
+  },
+  responseStuckQueued: {
+    type: 'ResponseStuckQueued',
+    retryable: true,
+    raisedBy: 'step',
+    when: 'the response stayed queued past the deadline; cancelled, the retry creates a fresh one',
+  },
+  responseCancelledElsewhere: {
+    type: 'ResponseCancelledElsewhere',
+    retryable: false,
+    raisedBy: 'step',
+    when: 'the response was cancelled at the provider, not by this workflow',
+  },
+  attemptTooLateToCreate: {
+    type: 'AttemptTooLateToCreate',
+    retryable: true,
+    raisedBy: 'step',
+    when: 'an attempt reached its create too late to be sure no newer attempt creates too',
+  },
+  invalidActivityInput: {
+    type: 'InvalidActivityInput',
+    retryable: false,
+    raisedBy: 'step',
+    when: 'the background-response request does not validate',
+  },
+  responseFailedPermanently: {
+    type: 'ResponseFailedPermanently',
+    retryable: false,
+    raisedBy: 'step',
+    when: 'the response failed with an error a fresh one would meet again (e.g. invalid_prompt)',
+  },
+  budgetExhausted: {
+    type: 'BudgetExhausted',
+    retryable: false,
+    raisedBy: 'step',
+    when: "a budgeted step's allowance cannot pay for its smallest useful request; nothing is created",
+  },
+  budgetTooSmall: {
+    type: 'BudgetTooSmall',
+    retryable: false,
+    raisedBy: 'workflow',
+    when: "the run's budget cannot pay for a plan and a report; the run fails before planning",
+  },
+  sourceConfig: {
+    type: 'SourceConfigError',
+    retryable: false,
+    raisedBy: 'tool',
+    when: 'a private source is misconfigured',
+  },
+} as const satisfies Record<string, FailureRule>;
 
-export function isTransientResponseError(code: string | null | undefined): boolean {
-  return !code || !NON_TRANSIENT_RESPONSE_ERROR_CODES.includes(code);
+export type FailureName = keyof typeof FAILURES;
+
+/** The type of each failure by name, e.g. `FailureType.budgetExhausted`. */
+export const FailureType = Object.fromEntries(
+  Object.entries(FAILURES).map(([name, rule]) => [name, rule.type]),
+) as { readonly [N in FailureName]: (typeof FAILURES)[N]['type'] };
+
+/** The failures a retry cannot fix, of those raised by `raisedBy`: what its retry policy never retries. */
+export function nonRetryableTypes(raisedBy: FailureRule['raisedBy']): string[] {
+  return Object.values(FAILURES as Record<string, FailureRule>)
+    .filter((rule) => rule.raisedBy === raisedBy && !rule.retryable)
+    .map((rule) => rule.type);
 }
+
+/** The failure each provider error kind (src/openai/errors.ts) is raised as. */
+export const FAILURE_OF_PROVIDER_ERROR: Readonly<Record<ProviderErrorKind, FailureName>> = {
+  network: 'connection',
+  unexpected: 'serverError',
+  auth: 'authentication',
+  permission_denied: 'permissionDenied',
+  model_not_found: 'modelNotFound',
+  quota_exceeded: 'quotaExceeded',
+  rate_limited: 'rateLimited',
+  server: 'serverError',
+  not_found: 'invalidRequest',
+  invalid_request: 'invalidRequest',
+  response_failed_transient: 'responseFailed',
+  response_failed_permanent: 'responseFailedPermanently',
+};
 
 export interface BackgroundResponsePolicy {
   /** Time without a heartbeat after which the attempt is presumed dead and retried (resuming its response). */
@@ -106,7 +195,7 @@ export function backgroundResponseActivityOptions(
       backoffCoefficient: 2,
       maximumInterval: '1 minute',
       maximumAttempts: policy.maximumAttempts,
-      nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
+      nonRetryableErrorTypes: nonRetryableTypes('step'),
     },
     // Wait for the activity to cancel the response at the provider before the workflow moves on,
     // so "cancelled" means the spending stopped.
@@ -126,7 +215,7 @@ export function toolActivityOptions(): ActivityOptions {
       backoffCoefficient: 2,
       maximumInterval: '10 seconds',
       maximumAttempts: 3,
-      nonRetryableErrorTypes: ['SourceConfigError'],
+      nonRetryableErrorTypes: nonRetryableTypes('tool'),
     },
   };
 }

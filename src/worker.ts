@@ -1,7 +1,7 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { WorkerSettings } from './config';
-import { createOpenAIClient } from './openai/client';
+import { createProviderGateway } from './openai/client';
 import { isSimulator } from './openai/detect-simulator';
 import { connectWorker } from './temporal/connection';
 import { SourceRegistry } from './tools/registry';
@@ -49,7 +49,7 @@ export async function createWorker(
   const simulated = options.simulated ?? (await isSimulator(settings.openai));
   const sources = new SourceRegistry(settings.sources, process.env, options.sourceTypes);
   const activities = createActivities({
-    openai: createOpenAIClient(settings.openai),
+    gateway: createProviderGateway(settings.openai),
     poll: settings.poll,
     models: settings.models,
     prices: settings.prices,

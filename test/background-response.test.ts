@@ -5,6 +5,7 @@ import OpenAI from 'openai';
 import { z } from 'zod';
 import { runBackgroundResponse, type BackgroundResponseDeps } from '../activities/background-response';
 import type { PollSettings } from '../src/config';
+import { OpenAIGateway } from '../src/openai/gateway';
 import type { BackgroundRequest, BackgroundResult } from '../src/schemas/background-response';
 import { startSimulator, type RunningSimulator } from '../src/simulator';
 import { GAPS_FORMAT } from '../src/steps/gaps';
@@ -19,14 +20,13 @@ import { startReplayServer, type ReplayExchange } from './helpers/replay-server'
 
 const poll: PollSettings = { initialMs: 20, maxMs: 80, factor: 1.5, queuedDeadlineMs: 5_000 };
 let sim: RunningSimulator;
+let client: OpenAI;
 let deps: BackgroundResponseDeps;
 
 beforeAll(async () => {
   sim = await startSimulator({ latencyMs: 150, jitter: 0 });
-  deps = {
-    openai: new OpenAI({ apiKey: 'sim-key', baseURL: sim.baseURL, maxRetries: 0, timeout: 2_000 }),
-    poll,
-  };
+  client = new OpenAI({ apiKey: 'sim-key', baseURL: sim.baseURL, maxRetries: 0, timeout: 2_000 });
+  deps = { gateway: new OpenAIGateway(client), poll };
 });
 afterAll(() => sim.close());
 beforeEach(() => sim.reset());
@@ -121,7 +121,7 @@ test('web search returns citations that point at sources the search consulted', 
 
 test('a retried attempt resumes the response from the heartbeat details and creates nothing new', async () => {
   // The first attempt created a response and heartbeated its id, then its worker died.
-  const created = await deps.openai.responses.create({
+  const created = await client.responses.create({
     model: 'gpt-5.2',
     input: 'x',
     background: true,
@@ -265,7 +265,8 @@ describe('what real responses do that the simulator does not (scripted over HTTP
     try {
       const env = new MockActivityEnvironment(info, { logger: quiet });
       const openai = new OpenAI({ apiKey: 'k', baseURL: server.baseURL, maxRetries: 0, timeout: 2_000 });
-      const running = env.run(runBackgroundResponse, { openai, poll }, req) as Promise<BackgroundResult>;
+      const gateway = new OpenAIGateway(openai);
+      const running = env.run(runBackgroundResponse, { gateway, poll }, req) as Promise<BackgroundResult>;
       const outcome = await running.then(
         (result) => ({ result, error: undefined }),
         (error: unknown) => ({ result: undefined, error }),

@@ -15,6 +15,7 @@ import {
   effortProblem,
   toolsProblem,
 } from '../src/openai/models';
+import { OpenAIGateway } from '../src/openai/gateway';
 import { DEFAULT_PRICES } from '../src/pricing';
 import { startSimulator, type RunningSimulator } from '../src/simulator';
 import { gapsStep } from '../src/steps/gaps';
@@ -159,7 +160,9 @@ describe('the steps against the simulator', () => {
   beforeAll(async () => {
     sim = await startSimulator({ latencyMs: 20, jitter: 0 });
     deps = {
-      openai: new OpenAI({ apiKey: 'sim-key', baseURL: sim.baseURL, maxRetries: 0, timeout: 5_000 }),
+      gateway: new OpenAIGateway(
+        new OpenAI({ apiKey: 'sim-key', baseURL: sim.baseURL, maxRetries: 0, timeout: 5_000 }),
+      ),
       poll: { initialMs: 10, maxMs: 40, factor: 1.5, queuedDeadlineMs: 10_000 },
       models: { planner: 'gpt-5.2', researcher: 'gpt-5.2', writer: 'gpt-5.2' },
       prices: DEFAULT_PRICES,

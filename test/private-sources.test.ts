@@ -16,7 +16,7 @@ import {
 import { researchQuestion } from '../workflows/research-question';
 import { failureReason } from '../src/client';
 import { emptyUsage } from '../src/schemas/background-response';
-import { createOpenAIClient } from '../src/openai/client';
+import { createProviderGateway } from '../src/openai/client';
 import { DEFAULT_PRICES } from '../src/pricing';
 import { researchResultSchema, type ResearchInput, type ResearchResult } from '../src/schemas/research';
 import { startSimulator, type RunningSimulator } from '../src/simulator';
@@ -311,7 +311,7 @@ test('refused function calls are counted in the research result, per question', 
   // researcher's step is scripted, to call the tool of db:example, which the run did not select.
   const registry = new SourceRegistry(loadSourcesFile(sourcesFile, ''));
   const real = createActivities({
-    openai: createOpenAIClient({ apiKey: 'sim-key', baseURL: sim.baseURL, requestTimeoutMs: 5_000 }),
+    gateway: createProviderGateway({ apiKey: 'sim-key', baseURL: sim.baseURL, requestTimeoutMs: 5_000 }),
     poll: { initialMs: 20, maxMs: 100, factor: 1.5, queuedDeadlineMs: 10_000 },
     models: { planner: 'gpt-5.2', researcher: 'gpt-5-mini', writer: 'gpt-5.2' },
     prices: DEFAULT_PRICES,

@@ -2,6 +2,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import OpenAI from 'openai';
 import { runBackgroundResponse } from '../activities/background-response';
+import { OpenAIGateway } from '../src/openai/gateway';
 import { costOfUsage, DEFAULT_PRICES } from '../src/pricing';
 import type { BackgroundRequest, BackgroundResult } from '../src/schemas/background-response';
 import { recordingsDir } from './helpers/reference';
@@ -55,7 +56,10 @@ async function throughActivity(response: Json): Promise<BackgroundResult> {
     };
     return (await env.run(
       runBackgroundResponse,
-      { openai, poll: { initialMs: 5, maxMs: 10, factor: 1, queuedDeadlineMs: 60_000 } },
+      {
+        gateway: new OpenAIGateway(openai),
+        poll: { initialMs: 5, maxMs: 10, factor: 1, queuedDeadlineMs: 60_000 },
+      },
       request,
     )) as BackgroundResult;
   } finally {

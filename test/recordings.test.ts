@@ -16,6 +16,7 @@ import {
   toolsProblem,
   type ToolKind,
 } from '../src/openai/models';
+import { OpenAIGateway } from '../src/openai/gateway';
 import { toCreateParams } from '../src/openai/wire';
 import { FailureType } from '../src/policies';
 import { DEFAULT_PRICES } from '../src/pricing';
@@ -153,7 +154,7 @@ function exchangesFor(recording: Recording, index: number): ReplayExchange[] {
 }
 
 async function runActivity(
-  openai: OpenAI,
+  gateway: OpenAIGateway,
   request: BackgroundRequest,
 ): Promise<{ result?: BackgroundResult; error?: unknown }> {
   const env = new MockActivityEnvironment({}, { logger: quiet });
@@ -161,7 +162,7 @@ async function runActivity(
     return {
       result: await env.run(
         runBackgroundResponse,
-        { openai, poll: { initialMs: 5, maxMs: 10, factor: 1, queuedDeadlineMs: 60_000 } },
+        { gateway, poll: { initialMs: 5, maxMs: 10, factor: 1, queuedDeadlineMs: 60_000 } },
         request,
       ),
     };
@@ -174,7 +175,7 @@ async function runActivity(
 const quiet = new DefaultLogger('ERROR');
 
 const client = (baseURL: string) =>
-  new OpenAI({ apiKey: 'replay-key', baseURL, maxRetries: 0, timeout: 5_000 });
+  new OpenAIGateway(new OpenAI({ apiKey: 'replay-key', baseURL, maxRetries: 0, timeout: 5_000 }));
 
 /** Collects every property name a spec schema allows, through $ref, allOf and anyOf. */
 function specProperties(spec: Json, name: string, seen = new Set<string>()): Set<string> {
@@ -288,7 +289,7 @@ function describeRecordings(recordings: Recording[], referenceDir: string) {
       const server = await startReplayServer(exchangesFor(recording, index));
       try {
         const deps: ResearchDeps = {
-          openai: client(server.baseURL),
+          gateway: client(server.baseURL),
           poll: { initialMs: 5, maxMs: 10, factor: 1, queuedDeadlineMs: 60_000 },
           // The replay answers whatever is asked: the model only shapes our request.
           models: { planner: 'gpt-5.4', researcher: 'gpt-5.4', writer: 'gpt-5.4' },

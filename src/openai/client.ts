@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import type { OpenAISettings } from '../config';
+import { OpenAIGateway } from './gateway';
 
 /**
  * The OpenAI client every activity uses. Points at OpenAI, or at the simulator when OPENAI_BASE_URL says so.
@@ -15,4 +16,9 @@ export function createOpenAIClient(settings: OpenAISettings): OpenAI {
     maxRetries: 0,
     timeout: settings.requestTimeoutMs,
   });
+}
+
+/** The provider gateway activities are given: the client above behind OpenAIGateway. */
+export function createProviderGateway(settings: OpenAISettings): OpenAIGateway {
+  return new OpenAIGateway(createOpenAIClient(settings));
 }

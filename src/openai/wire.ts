@@ -7,14 +7,18 @@ import type {
   UrlCitation,
   Usage,
 } from '../schemas/background-response';
+import { failedResponseError } from './errors';
+import type { ResponseAsked, ResponseOutput, ResponseSnapshot } from './gateway';
 
 /**
- * The one place that knows the Responses API's wire format: our request -> create params, and a final
- * Response -> the small extracted result the rest of the project works with.
+ * The one place that knows the Responses API's wire format: our request -> create params, and a
+ * Response -> the small extracted snapshot the rest of the project works with.
  */
 
 type CreateParams = OpenAI.Responses.ResponseCreateParamsNonStreaming;
-type Response = OpenAI.Responses.Response;
+/** A Response as the API sends it (scripts that read raw answers name it through this). */
+export type WireResponse = OpenAI.Responses.Response;
+type Response = WireResponse;
 
 function toWireTool(tool: Tool): OpenAI.Responses.Tool {
   if (tool.type === 'web_search') {
@@ -93,6 +97,35 @@ export function isTerminal(status: string | undefined): boolean {
 }
 
 /**
+ * A Response as the project sees it: its status and, once it ended, what it says. Only a completed or
+ * incomplete response is read for output, and a failed one for its error.
+ */
+export function snapshotOf(response: Response, asked: ResponseAsked): ResponseSnapshot {
+  const id = response.id;
+  switch (response.status) {
+    case 'completed':
+    case 'incomplete': {
+      const reason = response.incomplete_details?.reason;
+      return {
+        id,
+        status: response.status,
+        ...(reason ? { incompleteReason: reason } : {}),
+        output: extractOutput(response, asked.outputSchema !== undefined),
+        usage: extractUsage(response),
+      };
+    }
+    case 'failed':
+      return { id, status: 'failed', error: failedResponseError(id, response.error) };
+    case 'cancelled':
+      return { id, status: 'cancelled' };
+    case 'queued':
+      return { id, status: 'queued' };
+    default:
+      return { id, status: 'in_progress' };
+  }
+}
+
+/**
  * The web searches a response is billed for. The provider says so itself in `tool_usage.web_search
  * .num_requests` (newer responses); older ones do not, and then only `search` actions count: a real
  * search also lists `open_page` and `find_in_page` steps as web_search_call items (recording
@@ -165,13 +198,8 @@ function webSearchOf(item: OpenAI.Responses.ResponseFunctionWebSearch): WebSearc
   }
 }
 
-type ExtractedOutput = Pick<
-  BackgroundResult,
-  'outputText' | 'refusal' | 'citations' | 'webSearches' | 'functionCalls' | 'parsed' | 'parseError'
->;
-
 /** Text, citations, searches and function calls of a finished response; JSON parsed when a schema was asked for. */
-export function extractOutput(response: Response, structured: boolean): ExtractedOutput {
+export function extractOutput(response: Response, structured: boolean): ResponseOutput {
   const texts: string[] = [];
   const refusals: string[] = [];
   const citations: UrlCitation[] = [];
@@ -208,7 +236,7 @@ export function extractOutput(response: Response, structured: boolean): Extracte
   }
 
   const outputText = texts.join('');
-  const extracted: ExtractedOutput = { outputText, citations, webSearches, functionCalls };
+  const extracted: ResponseOutput = { outputText, citations, webSearches, functionCalls };
   if (refusals.length) extracted.refusal = refusals.join('\n');
   if (structured) {
     if (!outputText.trim()) {
