@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { SourcesConfigError, WEB_SOURCE } from '../src/tools/config';
-import type { FunctionToolDefinition } from '../src/tools/registry';
+import type { PrepareSourcesOutput, ToolCallInput } from '../src/schemas/boundary';
 import type { ToolResult } from '../src/tools/types';
 import { invalidInput, type ResearchDeps } from './steps';
 
@@ -18,11 +18,7 @@ export type { PlanInput, PlanOutput } from '../src/steps/plan';
 export type { SearchInput, SearchOutput } from '../src/steps/search';
 export type { GapsInput, GapsOutput } from '../src/steps/gaps';
 export type { ReportInput, ReportOutput } from '../src/steps/report';
-
-export interface PrepareSourcesOutput {
-  web: boolean;
-  tools: FunctionToolDefinition[];
-}
+export type { PrepareSourcesOutput, ToolCallInput } from '../src/schemas/boundary';
 
 /** Checks a run's source names against the worker's configuration and lists their tools. */
 export async function prepareSources(
@@ -38,17 +34,6 @@ export async function prepareSources(
       throw ApplicationFailure.nonRetryable(error.message, 'SourceConfigError');
     throw error;
   }
-}
-
-export interface ToolCallInput {
-  name: string;
-  arguments: string;
-  /**
-   * The function names this run was offered, fixed when it started (prepareSources). A call naming any
-   * other tool is refused, not run. Optional: calls recorded before this field existed lack it, and are
-   * checked against every configured source as before.
-   */
-  allowedTools?: string[];
 }
 
 /**
