@@ -8,7 +8,8 @@ import { invalidInput, type ResearchDeps } from './steps';
 /**
  * The activities around the research steps: a run's sources checked and listed, and the function calls
  * the model makes run against them. The steps themselves are modules in src/steps/, run by the driver in
- * steps.ts; their input and output types are exported here too, where workflows import them from.
+ * steps.ts. Their input and output types are re-exported here too; workflows take them from
+ * src/schemas/boundary.ts, the home of every shape that crosses a Temporal boundary.
  */
 
 export type { ResearchDeps } from './steps';
