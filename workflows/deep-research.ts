@@ -197,8 +197,9 @@ async function researchQuestions(
       const options = childOptions(run, settings, { n, planned: question, childId }, slice, child);
       const handle = await startChild(researchQuestion, options);
       // A stop requested while the child was starting must still reach it.
-      if (state.stoppedBy)
+      if (state.stoppedBy) {
         handle.signal(stopResearchSignal, { reason: state.stoppedBy }).catch(() => undefined);
+      }
       state.completed(n, await handle.result());
     } catch (error) {
       if (isCancellation(error)) throw error;

@@ -60,7 +60,7 @@ async function firstSearch(question: Question): Promise<void> {
   const request = firstSearchInput(question.input);
   const first = await search(question, `search: ${request.queries[0]}`, request);
   question.state.found(first.parts);
-  await report(question, first.step);
+  await accountStep(question, first.step);
 }
 
 /** Up to `depth` rounds: what is still missing, then a search for it. */
@@ -71,7 +71,7 @@ async function followUps(question: Question): Promise<void> {
     const gaps = await researchActivities('follow-up', input.policy).findGaps(
       gapsInput(input, state.allowance(), state.finding, state.round),
     );
-    await report(question, gaps.step);
+    await accountStep(question, gaps.step);
     // An analysis that does not validate ends the follow-ups: what was found so far still stands.
     const queries = gaps.analysis && !gaps.analysis.done ? gaps.analysis.followUpQueries : [];
     if (!queries.length || state.stoppedBy || !state.affords(input.searchMin)) break;
@@ -79,7 +79,7 @@ async function followUps(question: Question): Promise<void> {
     const more = await search(question, `search: ${queries[0]}`, request);
     state.found(more.parts);
     state.followUpRounds = state.round;
-    await report(question, more.step);
+    await accountStep(question, more.step);
   }
 }
 
@@ -91,7 +91,7 @@ async function privateAnalysis(question: Question): Promise<void> {
   const request = privateAnalysisInput(input, state.round, state.finding);
   const analysis = await search(question, 'private analysis', request);
   state.found(analysis.parts);
-  await report(question, analysis.step);
+  await accountStep(question, analysis.step);
 }
 
 /** One search step: ask, run the function calls it makes (each its own activity), answer them, repeat. */
@@ -107,7 +107,7 @@ async function search(
   });
   let gathered = emptyParts();
   for (let toolRound = 1; callsOf(answer).length && toolRound <= MAX_TOOL_ROUNDS; toolRound++) {
-    await report(question, answer.step);
+    await accountStep(question, answer.step);
     const calls = callsOf(answer);
     const results = await runTools(input, calls);
     state.ranTools(results);
@@ -144,7 +144,7 @@ function runTools(
 }
 
 /** A step's cost counted, and the parent told the question's state. */
-async function report(question: Question, step: StepOutcome): Promise<void> {
+async function accountStep(question: Question, step: StepOutcome): Promise<void> {
   const update = question.state.account('researching', step);
   await question.parent?.signal(questionUpdateSignal, update);
 }
