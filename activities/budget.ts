@@ -1,15 +1,10 @@
 import { budgetEstimates, type BudgetEstimates } from '../src/budget';
 import { planPrompt } from '../src/steps/plan';
 import { modelFor } from '../src/steps/settle';
-import type { ResearchSettings } from '../src/schemas/research';
+import type { EstimateBudgetInput } from '../src/schemas/boundary';
 import type { ResearchDeps } from './research';
 
-export interface EstimateBudgetInput {
-  question: string;
-  maxQuestions: number;
-  depth: number;
-  models?: ResearchSettings['models'];
-}
+export type { EstimateBudgetInput } from '../src/schemas/boundary';
 
 /**
  * What a budgeted run reserves with: the least a plan, a question, a follow-up round and the report

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { SourcesConfigError, WEB_SOURCE } from '../src/tools/config';
-import type { FunctionToolDefinition } from '../src/tools/registry';
+import type { PrepareSourcesOutput, ToolCallInput } from '../src/schemas/boundary';
 import type { ToolResult } from '../src/tools/types';
 import { failure } from './failures';
 import { invalidInput, type ResearchDeps } from './steps';
@@ -8,7 +8,8 @@ import { invalidInput, type ResearchDeps } from './steps';
 /**
  * The activities around the research steps: a run's sources checked and listed, and the function calls
  * the model makes run against them. The steps themselves are modules in src/steps/, run by the driver in
- * steps.ts; their input and output types are exported here too, where workflows import them from.
+ * steps.ts. Their input and output types are re-exported here too; workflows take them from
+ * src/schemas/boundary.ts, the home of every shape that crosses a Temporal boundary.
  */
 
 export type { ResearchDeps } from './steps';
@@ -18,11 +19,7 @@ export type { PlanInput, PlanOutput } from '../src/steps/plan';
 export type { SearchInput, SearchOutput } from '../src/steps/search';
 export type { GapsInput, GapsOutput } from '../src/steps/gaps';
 export type { ReportInput, ReportOutput } from '../src/steps/report';
-
-export interface PrepareSourcesOutput {
-  web: boolean;
-  tools: FunctionToolDefinition[];
-}
+export type { PrepareSourcesOutput, ToolCallInput } from '../src/schemas/boundary';
 
 /** Checks a run's source names against the worker's configuration and lists their tools. */
 export async function prepareSources(
@@ -37,17 +34,6 @@ export async function prepareSources(
     if (error instanceof SourcesConfigError) throw failure('sourceConfig', error.message);
     throw error;
   }
-}
-
-export interface ToolCallInput {
-  name: string;
-  arguments: string;
-  /**
-   * The function names this run was offered, fixed when it started (prepareSources). A call naming any
-   * other tool is refused, not run. Optional: calls recorded before this field existed lack it, and are
-   * checked against every configured source as before.
-   */
-  allowedTools?: string[];
 }
 
 /**

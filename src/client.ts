@@ -1,5 +1,6 @@
 import { Client, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { loadTemporalSettings, type TemporalSettings } from './config';
+import type { FinishEarlyResult } from './schemas/boundary';
 import { describeIssues } from './schemas/issues';
 import {
   researchInputSchema,
@@ -62,7 +63,7 @@ export class ResearchHandle {
   }
 
   /** Stops researching and writes the report from what has been found. */
-  finishEarly(): Promise<{ accepted: boolean; phase: Progress['phase'] }> {
+  finishEarly(): Promise<FinishEarlyResult> {
     return this.workflow.executeUpdate('finishEarly');
   }
 }

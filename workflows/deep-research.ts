@@ -1,70 +1,63 @@
 import {
   ApplicationFailure,
   ParentClosePolicy,
+  type ChildWorkflowOptions,
   condition,
-  getExternalWorkflowHandle,
   isCancellation,
   patched,
   proxyActivities,
-  setCurrentDetails,
-  setHandler,
-  sleep,
   startChild,
   upsertSearchAttributes,
-  workflowInfo,
 } from '@temporalio/workflow';
-import { fits, type Allowance, type BudgetEstimates } from '../src/budget';
+import type { Allowance } from '../src/budget';
 import { FailureType, toolActivityOptions, type BackgroundResponsePolicy } from '../src/policies';
 import type { Activities } from '../activities';
-import { addUsage, emptyUsage, type Usage } from '../src/schemas/background-response';
+import type { PrepareSourcesOutput, ResearchQuestionInput } from '../src/schemas/boundary';
 import {
   researchInputSchema,
-  type Finding,
   type PlannedQuestion,
-  type Progress,
   type ResearchInput,
-  type ResearchPhase,
   type ResearchResult,
   type ResearchSettings,
-  type StepOutcome,
-  type StoppedBy,
 } from '../src/schemas/research';
-import {
-  ResearchPhase as PhaseAttribute,
-  ResearchQuestion as QuestionAttribute,
-} from '../src/temporal/search-attributes';
+import { ResearchPhase as PhaseAttribute } from '../src/temporal/search-attributes';
 import { describeIssues } from '../src/schemas/issues';
 import { researchActivities } from './activities';
-import { finishEarlyUpdate, progressQuery, questionUpdateSignal, stopResearchSignal } from './messages';
+import { childInput, estimateBudgetInput, planInput, reportInput } from './inputs';
+import { stopResearchSignal } from './messages';
+import { PHASE_PATCH, SETTLE_PATCH } from './patches';
 import { researchQuestion } from './research-question';
+import { openRun, type Run } from './run';
 
 /** Plan repairs allowed when the planner's output does not validate, before the run fails. */
 const MAX_PLAN_REPAIRS = 2;
 
-/**
- * Patch ids (see README "Replay safety"). Each guards a change of commands; runs started before it replay
- * down the old path.
- * - budget reservations: an estimate before planning, allowances for every step and child.
- * - phase on failure: ResearchPhase ends `failed` or `cancelled`.
- * - settle children: on cancellation, wait until every child has ended before the run ends.
- */
-export const BUDGET_PATCH = 'budget-reservations';
-export const PHASE_PATCH = 'phase-on-failure';
-export const SETTLE_PATCH = 'settle-children';
+/** What every child of the run is handed besides its question. */
+interface ChildSettings {
+  policy: Partial<BackgroundResponsePolicy> | undefined;
+  sources: PrepareSourcesOutput | undefined;
+}
 
 /**
+ * The research: plan questions, research them in parallel child workflows (with follow-up rounds), and
+ * write a cited report. Deterministic orchestration only: prompts, parsing and I/O live in activities;
+ * the run's state (phase, cost, questions, budget) lives in run-state.ts.
+ *
  * `policy` tightens the activities' timeouts and retries for the whole run (the fault tests use a short
  * heartbeat timeout so a killed worker's step is resumed within seconds); defaults are src/policies.ts.
- *
- * The research: plan questions, research them in parallel child workflows (with follow-up rounds), and
- * write a cited report. Deterministic orchestration only: prompts, parsing and I/O live in activities.
  */
 export async function deepResearch(
   rawInput: ResearchInput,
   policy?: Partial<BackgroundResponsePolicy>,
 ): Promise<ResearchResult> {
   try {
-    return await research(rawInput, policy);
+    const settings = validateInput(rawInput);
+    const run = openRun(settings);
+    const sources = await prepareSources(settings);
+    await reserveBudget(run, settings);
+    const planned = await plan(run, settings, policy);
+    await researchAll(run, settings, planned, { policy, sources });
+    return await synthesise(run, settings, policy);
   } catch (error) {
     // The documented filter ResearchPhase='failed' (or 'cancelled') must find every such run.
     if (patched(PHASE_PATCH)) {
@@ -76,209 +69,48 @@ export async function deepResearch(
   }
 }
 
-async function research(
-  rawInput: ResearchInput,
-  policy?: Partial<BackgroundResponsePolicy>,
-): Promise<ResearchResult> {
-  const input = validateInput(rawInput);
-  const info = workflowInfo();
-  const startedAt = new Date(info.startTime).toISOString();
+function validateInput(raw: unknown): ResearchSettings {
+  const parsed = researchInputSchema.safeParse(raw ?? {}, { reportInput: true });
+  if (parsed.success) return parsed.data;
+  throw ApplicationFailure.nonRetryable(
+    `Invalid research input: ${describeIssues(parsed.error).join('; ')}`,
+    'InvalidResearchInput',
+  );
+}
 
-  // ---- state, visible through the progress query and the Web UI ----
-  let phase: ResearchPhase = 'planning';
-  let usage: Usage = emptyUsage;
-  let costUsd = 0;
-  let maxStepCostUsd = 0;
-  let maxStepTokens = 0;
-  let stoppedBy: StoppedBy | undefined;
-  const questions: Progress['questions'] = [];
-  const running = new Map<number, string>(); // question number -> child workflow id
-
-  const progress = (): Progress => ({
-    phase,
-    question: input.question,
-    questions,
-    usage,
-    costUsd: round6(costUsd),
-    elapsedSeconds: Math.round((Date.now() - info.startTime.getTime()) / 1000),
-    ...(stoppedBy ? { stoppedBy } : {}),
+/** Private sources: known to this worker? which tools do they offer? (Nothing is spent before.) */
+async function prepareSources(settings: ResearchSettings): Promise<PrepareSourcesOutput | undefined> {
+  if (!settings.sources.some((source) => source !== 'web')) return undefined;
+  return await proxyActivities<Activities>({ ...toolActivityOptions(), summary: 'sources' }).prepareSources({
+    sources: settings.sources,
   });
-  setHandler(progressQuery, progress);
+}
 
-  const showProgress = () => {
-    const rows = questions.map(
-      (q) => `| ${q.n} | ${q.question.replace(/\|/g, '/')} | ${q.status} | ${q.round} | ${q.sources} |`,
-    );
-    setCurrentDetails(
-      [
-        `**${phase}** · $${costUsd.toFixed(4)} · ${usage.inputTokens + usage.outputTokens} tokens` +
-          (stoppedBy ? ` · stopped by ${stoppedBy}` : ''),
-        rows.length
-          ? ['', '| # | question | status | round | sources |', '|---|---|---|---|---|', ...rows].join('\n')
-          : '',
-      ].join('\n'),
-    );
-  };
-  const setPhase = (next: ResearchPhase) => {
-    phase = next;
-    upsertSearchAttributes([{ key: PhaseAttribute, value: next }]);
-    showProgress();
-  };
-  upsertSearchAttributes([
-    { key: QuestionAttribute, value: input.question },
-    { key: PhaseAttribute, value: phase },
-  ]);
-  showProgress();
+/** A run that reserves and whose budget cannot pay for a plan and a report fails now, before anything is spent. */
+async function reserveBudget(run: Run, settings: ResearchSettings): Promise<void> {
+  if (!run.state.reserving) return;
+  const estimates = await proxyActivities<Activities>({
+    ...toolActivityOptions(),
+    summary: 'budget',
+  }).estimateBudget(estimateBudgetInput(settings));
+  const tooSmall = run.state.reserveWith(estimates);
+  if (tooSmall) run.fail(tooSmall, FailureType.budgetTooSmall);
+}
 
-  const account = (step: StepOutcome) => {
-    usage = addUsage(usage, step.usage);
-    costUsd += step.costUsd;
-    maxStepCostUsd = Math.max(maxStepCostUsd, step.costUsd);
-    maxStepTokens = Math.max(maxStepTokens, step.usage.inputTokens + step.usage.outputTokens);
-  };
-
-  /** Stops research: running children finish their current step and return what they have. */
-  const stop = (reason: StoppedBy) => {
-    if (stoppedBy || (phase !== 'planning' && phase !== 'researching')) return;
-    stoppedBy = reason;
-    for (const childId of running.values()) {
-      // The child may have just finished; a failed signal changes nothing.
-      getExternalWorkflowHandle(childId)
-        .signal(stopResearchSignal, { reason })
-        .catch(() => undefined);
-    }
-    showProgress();
-  };
-
-  /**
-   * Would one more step (plus the report, which costs about twice the largest step so far) break the
-   * budget? Checked before every new step, so a run stops with room left to write its report.
-   */
-  const checkBudget = () => {
-    const max = input.budget;
-    // Runs that reserve never need this estimate: their allowances keep them inside the budget.
-    if (!max || reserving) return;
-    const tokens = usage.inputTokens + usage.outputTokens;
-    if (max.maxCostUsd !== undefined && costUsd + 3 * maxStepCostUsd > max.maxCostUsd) stop('budget');
-    if (max.maxTokens !== undefined && tokens + 3 * maxStepTokens > max.maxTokens) stop('budget');
-  };
-
-  // ---- budget reservations (runs with a budget, started after the patch) ----
-  // What may be spent, what is spent, and what running children hold (their slice less what they spent).
-  // Every step gets an allowance it cannot exceed (the activity turns it into request limits), and a
-  // child is only started with a slice of what is left after the report's reserve: so the sum of what
-  // is spent and what may still be spent never passes the budget, at any concurrency.
-  const limit: Allowance = {
-    ...(input.budget?.maxCostUsd !== undefined ? { usd: input.budget.maxCostUsd } : {}),
-    ...(input.budget?.maxTokens !== undefined ? { tokens: input.budget.maxTokens } : {}),
-  };
-  const reserving = (limit.usd !== undefined || limit.tokens !== undefined) && patched(BUDGET_PATCH);
-  let estimates: BudgetEstimates | undefined;
-  const slices = new Map<number, { slice: Allowance; usd: number; tokens: number }>();
-  let budgetCut = false;
-  /** What is left to hand out, keeping `reserve` (the report's) free. */
-  const room = (reserve: { usd: number; tokens: number } = estimates?.reportReserve ?? zero): Allowance => {
-    let heldUsd = 0;
-    let heldTokens = 0;
-    for (const s of slices.values()) {
-      heldUsd += Math.max(0, (s.slice.usd ?? 0) - s.usd);
-      heldTokens += Math.max(0, (s.slice.tokens ?? 0) - s.tokens);
-    }
-    const tokens = usage.inputTokens + usage.outputTokens;
-    return {
-      ...(limit.usd !== undefined ? { usd: limit.usd - costUsd - heldUsd - reserve.usd } : {}),
-      ...(limit.tokens !== undefined ? { tokens: limit.tokens - tokens - heldTokens - reserve.tokens } : {}),
-    };
-  };
-
-  setHandler(questionUpdateSignal, (update) => {
-    const q = questions.find((x) => x.n === update.n);
-    if (q && q.status !== 'completed' && q.status !== 'failed') {
-      Object.assign(q, { status: update.status, round: update.round, sources: update.sources });
-    }
-    if (update.step) {
-      account(update.step);
-      const held = slices.get(update.n);
-      if (held) {
-        held.usd += update.step.costUsd;
-        held.tokens += update.step.usage.inputTokens + update.step.usage.outputTokens;
-      }
-    }
-    if (!reserving) checkBudget();
-    showProgress();
-  });
-  setHandler(finishEarlyUpdate, () => {
-    stop('finish');
-    return { accepted: stoppedBy === 'finish', phase };
-  });
-
-  if (input.budget?.deadlineMinutes !== undefined) {
-    // Not awaited: when it fires during research, research stops and the report is written.
-    sleep(input.budget.deadlineMinutes * 60_000)
-      .then(() => stop('deadline'))
-      .catch(() => undefined);
-  }
-
-  const choice = (role: 'planner' | 'researcher' | 'writer') => ({
-    ...(input.models?.[role] ? { model: input.models[role] } : {}),
-    ...(input.reasoningEffort ? { reasoningEffort: input.reasoningEffort } : {}),
-  });
-
-  // ---- 0. private sources: known to this worker? which tools do they offer? (no spending before) ----
-  const privateSources = input.sources.filter((source) => source !== 'web');
-  const prepared = privateSources.length
-    ? await proxyActivities<Activities>({ ...toolActivityOptions(), summary: 'sources' }).prepareSources({
-        sources: input.sources,
-      })
-    : undefined;
-
-  // ---- 0b. a budget that cannot pay for a plan and a report fails now, before anything is spent ----
-  if (reserving) {
-    estimates = await proxyActivities<Activities>({
-      ...toolActivityOptions(),
-      summary: 'budget',
-    }).estimateBudget({
-      question: input.question,
-      maxQuestions: input.maxQuestions,
-      depth: input.depth,
-      ...(input.models ? { models: input.models } : {}),
-    });
-    // A plan and a report with nothing researched in between would be money spent for nothing.
-    const least = {
-      usd: estimates.planMin.usd + estimates.questionMin.usd + estimates.reportReserve.usd,
-      tokens: estimates.planMin.tokens + estimates.questionMin.tokens + estimates.reportReserve.tokens,
-    };
-    if (!fits(least, limit)) {
-      setPhase('failed');
-      throw ApplicationFailure.nonRetryable(
-        budgetTooSmall(limit, least, estimates),
-        FailureType.budgetTooSmall,
-      );
-    }
-  }
-
-  // ---- 1. plan ----
+/** The plan, repaired (bounded) when the planner's output does not validate. */
+async function plan(
+  run: Run,
+  settings: ResearchSettings,
+  policy: Partial<BackgroundResponsePolicy> | undefined,
+): Promise<PlannedQuestion[]> {
   let planned: PlannedQuestion[] = [];
   let repair: { responseId: string; problem: string; priorTokens: number } | undefined;
   for (let attempt = 0; attempt <= MAX_PLAN_REPAIRS; attempt++) {
-    if (estimates && !fits(estimates.planMin, room())) break;
-    const result = await researchActivities(repair ? 'plan (repair)' : 'plan', policy).planResearch({
-      question: input.question,
-      maxQuestions: input.maxQuestions,
-      ...choice('planner'),
-      // Every role's model and effort checked against what the models accept, before the first paid step.
-      run: {
-        ...(input.models ? { models: input.models } : {}),
-        sources: input.sources,
-        depth: input.depth,
-        mode: input.mode,
-      },
-      ...(repair ? { repair: { responseId: repair.responseId, problem: repair.problem } } : {}),
-      ...(estimates
-        ? { allowance: { ...nonNegative(room()), ...(repair ? { priorTokens: repair.priorTokens } : {}) } }
-        : {}),
-    });
-    account(result.step);
+    if (!run.state.affordsPlan()) break;
+    const result = await researchActivities(repair ? 'plan (repair)' : 'plan', policy).planResearch(
+      planInput(settings, repair, run.state.planAllowance(repair?.priorTokens)),
+    );
+    run.state.account(result.step);
     if (result.plan) {
       planned = result.plan.questions;
       break;
@@ -290,106 +122,30 @@ async function research(
     };
   }
   if (!planned.length) {
-    setPhase('failed');
-    throw ApplicationFailure.nonRetryable(
+    run.fail(
       `The planner did not return a usable research plan after ${MAX_PLAN_REPAIRS} repairs: ${repair?.problem}. ` +
         'Try again, or choose another planner model with models.planner.',
       'InvalidResearchPlan',
     );
   }
-  planned.forEach((p, i) =>
-    questions.push({ n: i + 1, question: p.question, status: 'pending', round: 0, sources: 0 }),
-  );
+  run.state.planned(planned);
+  return planned;
+}
 
-  // ---- 2. research each question in a child workflow, at most `concurrency` at once ----
-  setPhase('researching');
-  checkBudget();
-  const findings: Finding[] = [];
-  const errors: string[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < planned.length) {
-      const index = next++;
-      const n = index + 1;
-      const q = questions[index]!;
-      let slice: Allowance | undefined;
-      if (estimates) {
-        // Start a question only with room for at least one search; wait while running ones may give back.
-        const need = estimates.questionMin;
-        for (;;) {
-          await condition(() => stoppedBy !== undefined || fits(need, room()) || slices.size === 0);
-          if (stoppedBy || fits(need, room())) break;
-          // Another question took the room first: wait for it, unless nothing runs that could give back.
-          if (slices.size === 0) stop('budget');
-        }
-        if (!stoppedBy) {
-          const free = room();
-          slice = {
-            ...(free.usd !== undefined ? { usd: Math.min(estimates.questionNatural.usd, free.usd) } : {}),
-            ...(free.tokens !== undefined
-              ? { tokens: Math.min(estimates.questionNatural.tokens, free.tokens) }
-              : {}),
-          };
-          slices.set(n, { slice, usd: 0, tokens: 0 });
-        }
-      } else {
-        checkBudget();
-      }
-      if (stoppedBy) {
-        q.status = 'skipped';
-        findings.push(emptyFinding(n, q.question, 'skipped'));
-        showProgress();
-        continue;
-      }
-      q.status = 'researching';
-      const childId = `${info.workflowId}/q${n}`;
-      running.set(n, childId);
-      showProgress();
-      try {
-        const child = await startChild(researchQuestion, {
-          workflowId: childId,
-          args: [
-            {
-              n,
-              overallQuestion: input.question,
-              planned: planned[index]!,
-              depth: input.depth,
-              ...(input.models ? { models: input.models } : {}),
-              ...(input.reasoningEffort ? { reasoningEffort: input.reasoningEffort } : {}),
-              ...(input.searchContextSize ? { searchContextSize: input.searchContextSize } : {}),
-              ...(input.allowedDomains ? { allowedDomains: input.allowedDomains } : {}),
-              reportTo: info.workflowId,
-              ...(policy ? { policy } : {}),
-              ...(prepared ? { web: prepared.web, functionTools: prepared.tools, mode: input.mode } : {}),
-              ...(slice && estimates
-                ? { allowance: slice, roundMin: estimates.roundMin, searchMin: estimates.questionMin }
-                : {}),
-            },
-          ],
-          staticSummary: `q${n}: ${planned[index]!.question}`.slice(0, 200),
-          // If the parent goes away, the children are asked to stop too (and cancel their responses).
-          parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-        });
-        // A stop requested while the child was starting must still reach it.
-        if (stoppedBy) child.signal(stopResearchSignal, { reason: stoppedBy }).catch(() => undefined);
-        const finding = await child.result();
-        if (finding.stoppedBy === 'budget') budgetCut = true;
-        findings.push(finding);
-        Object.assign(q, { status: 'completed', round: finding.rounds, sources: finding.sources.length });
-      } catch (error) {
-        if (isCancellation(error)) throw error;
-        q.status = 'failed';
-        const message = rootMessage(error);
-        errors.push(`q${n}: ${message}`);
-        findings.push(emptyFinding(n, q.question, 'failed', message));
-      } finally {
-        running.delete(n);
-        slices.delete(n);
-        showProgress();
-      }
-    }
-  };
-  const workers = Array.from({ length: Math.min(input.concurrency, planned.length) }, worker);
+/** Each question researched in a child workflow, at most `concurrency` at once. */
+async function researchAll(
+  run: Run,
+  settings: ResearchSettings,
+  planned: PlannedQuestion[],
+  child: ChildSettings,
+): Promise<void> {
+  run.setPhase('researching');
+  run.checkBudget();
+  // One queue for all workers: each takes the next question when it is free.
+  const queue = planned.entries();
+  const workers = Array.from({ length: Math.min(settings.concurrency, planned.length) }, () =>
+    researchQuestions(run, settings, queue, child),
+  );
   if (patched(SETTLE_PATCH)) {
     // A cancelled run ends only when every child has ended (and cancelled its responses), not when the
     // first one has: nothing of it is left running once it reports CANCELLED.
@@ -399,114 +155,97 @@ async function research(
   } else {
     await Promise.all(workers);
   }
-  if (budgetCut) stoppedBy ??= 'budget';
+  const nothingToReport = run.state.researchEnded();
+  if (nothingToReport) run.fail(nothingToReport, 'ResearchFailed');
+}
 
-  if (!stoppedBy && !findings.some((f) => f.status === 'completed')) {
-    setPhase('failed');
-    throw ApplicationFailure.nonRetryable(
-      `Every research question failed, so there is nothing to report. ${errors.slice(0, 3).join(' | ')}`,
-      'ResearchFailed',
-    );
+/**
+ * One worker: questions from the queue, each in its own child, until the queue is empty. The awaits here
+ * are where workers interleave (which one starts the next child, and when a stop reaches which child), so
+ * everything between them is synchronous.
+ */
+async function researchQuestions(
+  run: Run,
+  settings: ResearchSettings,
+  queue: IterableIterator<[number, PlannedQuestion]>,
+  child: ChildSettings,
+): Promise<void> {
+  const { state } = run;
+  for (const [index, question] of queue) {
+    const n = index + 1;
+    if (state.estimates) {
+      // Start a question only with room for at least one search; wait while running ones may give back.
+      for (;;) {
+        await condition(() => state.admission() !== 'wait');
+        if (state.admission() === 'start') break;
+        // Another question took the room first, and nothing runs that could give back.
+        run.stop('budget');
+      }
+    } else {
+      run.checkBudget();
+    }
+    const slice = state.reserveQuestion(n);
+    if (state.stoppedBy) {
+      state.skipped(n);
+      run.show();
+      continue;
+    }
+    const childId = `${run.workflowId}/q${n}`;
+    state.started(n, childId);
+    run.show();
+    try {
+      const options = childOptions(run, settings, { n, planned: question, childId }, slice, child);
+      const handle = await startChild(researchQuestion, options);
+      // A stop requested while the child was starting must still reach it.
+      if (state.stoppedBy) {
+        handle.signal(stopResearchSignal, { reason: state.stoppedBy }).catch(() => undefined);
+      }
+      state.completed(n, await handle.result());
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      state.failed(n, rootMessage(error));
+    } finally {
+      state.ended(n);
+      run.show();
+    }
   }
+}
 
-  // ---- 3. synthesise ----
-  setPhase('synthesizing');
-  findings.sort((a, b) => a.n - b.n);
-  const report = await researchActivities('synthesize', policy).writeReport({
-    question: input.question,
-    findings,
-    ...choice('writer'),
-    ...(stoppedBy ? { stoppedBy } : {}),
-    // Everything left is the report's: nothing else runs now.
-    ...(estimates ? { allowance: nonNegative(room(zero)), findingChars: estimates.reportFindingChars } : {}),
-  });
-  if (report.step) account(report.step);
-  setPhase('completed');
+function childOptions(
+  run: Run,
+  settings: ResearchSettings,
+  question: { n: number; planned: PlannedQuestion; childId: string },
+  slice: Allowance | undefined,
+  child: ChildSettings,
+): Omit<ChildWorkflowOptions, 'typeInfo'> & { args: [ResearchQuestionInput] } {
+  const { n, planned } = question;
+  const budget = { slice, estimates: run.state.estimates };
+  return {
+    workflowId: question.childId,
+    args: [childInput(settings, { n, planned }, { workflowId: run.workflowId, ...child, ...budget })],
+    staticSummary: `q${n}: ${planned.question}`.slice(0, 200),
+    // If the parent goes away, the children are asked to stop too (and cancel their responses).
+    parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+  };
+}
+
+/** The cited report from every finding, in question order. */
+async function synthesise(
+  run: Run,
+  settings: ResearchSettings,
+  policy: Partial<BackgroundResponsePolicy> | undefined,
+): Promise<ResearchResult> {
+  const { state } = run;
+  run.setPhase('synthesizing');
+  const findings = state.findingsInOrder();
+  const report = await researchActivities('synthesize', policy).writeReport(
+    reportInput(settings, findings, state.stoppedBy, state.reportBudget()),
+  );
+  if (report.step) state.account(report.step);
+  run.setPhase('completed');
   // Let a finishEarly update that raced with the end return its answer before the run closes.
   await condition(() => true);
-
-  return {
-    question: input.question,
-    markdown: report.markdown,
-    sources: report.sources,
-    questions: findings.map((f) => ({
-      question: f.question,
-      status: f.status,
-      summary: f.summary,
-      sources: f.sources,
-      // Data only (no new command): replay-safe.
-      ...(f.refusedToolCalls ? { refusedToolCalls: f.refusedToolCalls } : {}),
-    })),
-    usage,
-    costUsd: round6(costUsd),
-    startedAt,
-    finishedAt: new Date(Date.now()).toISOString(),
-    ...(stoppedBy ? { stoppedBy } : {}),
-    invalidCitationsRemoved: report.invalidCitationsRemoved,
-    ...(report.simulated ? { simulated: true } : {}),
-  };
-}
-
-const zero = { usd: 0, tokens: 0 };
-
-function nonNegative(a: Allowance): Allowance {
-  return {
-    ...(a.usd !== undefined ? { usd: Math.max(0, a.usd) } : {}),
-    ...(a.tokens !== undefined ? { tokens: Math.max(0, Math.floor(a.tokens)) } : {}),
-  };
-}
-
-/** Why the budget cannot pay for a plan, one question and a report, what it would take, and what to change. */
-function budgetTooSmall(
-  limit: Allowance,
-  least: { usd: number; tokens: number },
-  e: BudgetEstimates,
-): string {
-  const m = e.models;
-  const parts: string[] = [];
-  if (limit.usd !== undefined && least.usd > limit.usd) {
-    const up = (x: number) => `$${(Math.ceil(x * 1000) / 1000).toFixed(3)}`;
-    parts.push(
-      `budget.maxCostUsd ${limit.usd} cannot pay for a plan (at least ${up(e.planMin.usd)} with ${m.planner}), ` +
-        `one question researched (at least ${up(e.questionMin.usd)} with ${m.researcher}) and a report ` +
-        `(at least ${up(e.reportReserve.usd)} with ${m.writer}): raise budget.maxCostUsd (--max-cost) to at ` +
-        `least ${up(least.usd)} (each further question takes ${up(e.questionMin.usd)} to ` +
-        `${up(e.questionNatural.usd)}), or choose cheaper models`,
-    );
-  }
-  if (limit.tokens !== undefined && least.tokens > limit.tokens) {
-    parts.push(
-      `budget.maxTokens ${limit.tokens} cannot pay for a plan (at least ${e.planMin.tokens} tokens), one question ` +
-        `researched (at least ${e.questionMin.tokens}) and a report (at least ${e.reportReserve.tokens}): raise ` +
-        `budget.maxTokens to at least ${least.tokens} (each further question takes ${e.questionMin.tokens} to ` +
-        `${e.questionNatural.tokens})`,
-    );
-  }
-  return `The budget is too small to research: ${parts.join('; ')}.`;
-}
-
-function validateInput(raw: unknown): ResearchSettings {
-  const parsed = researchInputSchema.safeParse(raw ?? {}, { reportInput: true });
-  if (parsed.success) return parsed.data;
-  throw ApplicationFailure.nonRetryable(
-    `Invalid research input: ${describeIssues(parsed.error).join('; ')}`,
-    'InvalidResearchInput',
-  );
-}
-
-function emptyFinding(n: number, question: string, status: 'failed' | 'skipped', error?: string): Finding {
-  return {
-    n,
-    question,
-    status,
-    summary: '',
-    keyFacts: [],
-    sources: [],
-    rounds: 0,
-    usage: emptyUsage,
-    costUsd: 0,
-    ...(error ? { error } : {}),
-  };
+  return state.result(report, Date.now());
 }
 
 /** The innermost cause's message: a child failure wraps an activity failure wraps the provider's error. */
@@ -514,8 +253,4 @@ function rootMessage(error: unknown): string {
   let current = error as { message?: string; cause?: unknown } | undefined;
   while (current?.cause) current = current.cause as typeof current;
   return current?.message ?? String(error);
-}
-
-function round6(n: number): number {
-  return Math.round(n * 1e6) / 1e6;
 }

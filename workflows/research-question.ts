@@ -4,54 +4,149 @@ import {
   getExternalWorkflowHandle,
   proxyActivities,
   setHandler,
+  type ExternalWorkflowHandle,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { SearchInput, SearchOutput } from '../activities/research';
 import { mergeFinding } from '../src/findings';
-import { fits, type Allowance } from '../src/budget';
-import { FailureType, toolActivityOptions, type BackgroundResponsePolicy } from '../src/policies';
-import type { ReasoningEffort } from '../src/schemas/background-response';
-import { emptyUsage, addUsage } from '../src/schemas/background-response';
-import type {
-  Finding,
-  PlannedQuestion,
-  QuestionStatus,
-  ResearchSettings,
-  StepOutcome,
-  StoppedBy,
-} from '../src/schemas/research';
-import type { FunctionToolDefinition } from '../src/tools/registry';
+import { FailureType, toolActivityOptions } from '../src/policies';
+import type { ResearchQuestionInput, SearchInput, SearchOutput, ToolResult } from '../src/schemas/boundary';
+import type { Finding, StepOutcome } from '../src/schemas/research';
 import { researchActivities } from './activities';
+import {
+  firstSearchInput,
+  followUpSearchInput,
+  gapsInput,
+  privateAnalysisInput,
+  privateTools,
+  toolAnswerInput,
+} from './inputs';
 import { questionUpdateSignal, stopResearchSignal } from './messages';
+import { emptyParts, QuestionState, toolFinding, type FindingParts } from './question-state';
 
 /** Rounds of function calls one search step may make before it must answer. */
 export const MAX_TOOL_ROUNDS = 4;
 
-export interface ResearchQuestionInput {
-  n: number;
-  overallQuestion: string;
-  planned: PlannedQuestion;
-  depth: number;
-  models?: ResearchSettings['models'];
-  reasoningEffort?: ReasoningEffort;
-  searchContextSize?: ResearchSettings['searchContextSize'];
-  allowedDomains?: string[];
-  /** The parent's workflow id: progress and cost go there after every step. */
-  reportTo?: string;
-  policy?: Partial<BackgroundResponsePolicy>;
-  /** Hosted web search on (default) or off. */
-  web?: boolean;
-  /** Tools of the private sources this run may use. */
-  functionTools?: FunctionToolDefinition[];
-  /** hybrid: research on the web, then one round that checks the finding against the private sources. */
-  mode?: ResearchSettings['mode'];
-  /**
-   * Budgeted runs: the slice of the budget this question may spend (the parent holds it for us), and the
-   * least a follow-up round and a search need. A step is started only if its least fits what is left.
-   */
-  allowance?: Allowance;
-  roundMin?: { usd: number; tokens: number };
-  searchMin?: { usd: number; tokens: number };
+/** The child's input, its state, and the parent it reports to after every step. */
+interface Question {
+  input: ResearchQuestionInput;
+  state: QuestionState;
+  parent: ExternalWorkflowHandle | undefined;
+}
+
+/**
+ * One planned question: a search (web, private tools, or both), then up to `depth` follow-up rounds that
+ * ask what is still missing and search for it, then (hybrid mode) a round on the private sources alone.
+ * Function calls the model makes are each run as their own activity and answered, a bounded number of
+ * rounds. Returns a compact finding. Stops before its next step when the parent says so.
+ */
+export async function researchQuestion(input: ResearchQuestionInput): Promise<Finding> {
+  const state = new QuestionState(input);
+  setHandler(stopResearchSignal, ({ reason }) => state.stop(reason));
+  const parent = input.reportTo ? getExternalWorkflowHandle(input.reportTo) : undefined;
+  const question: Question = { input, state, parent };
+  try {
+    await firstSearch(question);
+    await followUps(question);
+    await privateAnalysis(question);
+  } catch (error) {
+    // A step the slice could not pay for was refused before anything was created: keep what was found.
+    if (!isBudgetExhausted(error)) throw error;
+    state.refusedByBudget();
+  }
+  return state.result();
+}
+
+async function firstSearch(question: Question): Promise<void> {
+  const request = firstSearchInput(question.input);
+  const first = await search(question, `search: ${request.queries[0]}`, request);
+  question.state.found(first.parts);
+  await accountStep(question, first.step);
+}
+
+/** Up to `depth` rounds: what is still missing, then a search for it. */
+async function followUps(question: Question): Promise<void> {
+  const { input, state } = question;
+  for (state.round = 1; state.round <= input.depth && !state.stoppedBy; state.round++) {
+    if (!state.affords(input.roundMin)) break;
+    const gaps = await researchActivities('follow-up', input.policy).findGaps(
+      gapsInput(input, state.allowance(), state.finding, state.round),
+    );
+    await accountStep(question, gaps.step);
+    // An analysis that does not validate ends the follow-ups: what was found so far still stands.
+    const queries = gaps.analysis && !gaps.analysis.done ? gaps.analysis.followUpQueries : [];
+    if (!queries.length || state.stoppedBy || !state.affords(input.searchMin)) break;
+    const request = followUpSearchInput(input, queries, state.round, state.finding);
+    const more = await search(question, `search: ${queries[0]}`, request);
+    state.found(more.parts);
+    state.followUpRounds = state.round;
+    await accountStep(question, more.step);
+  }
+}
+
+/** Hybrid mode: the finding checked against the private sources, in a round of their own. */
+async function privateAnalysis(question: Question): Promise<void> {
+  const { input, state } = question;
+  if (input.mode !== 'hybrid' || !privateTools(input).length) return;
+  if (state.stoppedBy || !state.affords(input.searchMin)) return;
+  const request = privateAnalysisInput(input, state.round, state.finding);
+  const analysis = await search(question, 'private analysis', request);
+  state.found(analysis.parts);
+  await accountStep(question, analysis.step);
+}
+
+/** One search step: ask, run the function calls it makes (each its own activity), answer them, repeat. */
+async function search(
+  question: Question,
+  summary: string,
+  request: SearchInput,
+): Promise<{ parts: FindingParts; step: StepOutcome }> {
+  const { input, state } = question;
+  let answer = await researchActivities(summary, input.policy).searchWeb({
+    ...request,
+    ...state.allowance(),
+  });
+  let gathered = emptyParts();
+  for (let toolRound = 1; callsOf(answer).length && toolRound <= MAX_TOOL_ROUNDS; toolRound++) {
+    await accountStep(question, answer.step);
+    const calls = callsOf(answer);
+    const results = await runTools(input, calls);
+    state.ranTools(results);
+    gathered = mergeFinding(gathered, toolFinding(results));
+    if (state.stoppedBy || !state.affords(input.searchMin)) break;
+    const prior = answer.step.usage.inputTokens + answer.step.usage.outputTokens;
+    answer = await researchActivities('tool answer', input.policy).searchWeb(
+      toolAnswerInput(request, state.allowance(prior), answer.step.responseId, calls, results),
+    );
+  }
+  return { parts: mergeFinding(gathered, answer), step: answer.step };
+}
+
+/** Results recorded before private sources existed have no functionCalls: runs in flight replay them. */
+function callsOf(output: SearchOutput): NonNullable<SearchOutput['functionCalls']> {
+  return output.functionCalls ?? [];
+}
+
+/** The function calls of one answer, each its own activity, at once. */
+function runTools(
+  input: ResearchQuestionInput,
+  calls: NonNullable<SearchOutput['functionCalls']>,
+): Promise<ToolResult[]> {
+  return Promise.all(
+    calls.map((call) =>
+      proxyActivities<Activities>({ ...toolActivityOptions(), summary: call.summary }).runTool({
+        name: call.name,
+        arguments: call.arguments,
+        // The run's tools, fixed when it started: any other name is refused where the call runs.
+        allowedTools: privateTools(input).map((t) => t.name),
+      }),
+    ),
+  );
+}
+
+/** A step's cost counted, and the parent told the question's state. */
+async function accountStep(question: Question, step: StepOutcome): Promise<void> {
+  const update = question.state.account('researching', step);
+  await question.parent?.signal(questionUpdateSignal, update);
 }
 
 /** The activity refused a step because its allowance cannot pay for it (nothing was created). */
@@ -61,190 +156,4 @@ function isBudgetExhausted(error: unknown): boolean {
     error.cause instanceof ApplicationFailure &&
     error.cause.type === FailureType.budgetExhausted
   );
-}
-
-type FindingParts = Pick<Finding, 'summary' | 'keyFacts' | 'sources'>;
-
-/**
- * One planned question: a search (web, private tools, or both), then up to `depth` follow-up rounds that
- * ask what is still missing and search for it. Function calls the model makes are each run as their own
- * activity and answered, a bounded number of rounds. Returns a compact finding. Stops before its next
- * step when the parent says so.
- */
-export async function researchQuestion(input: ResearchQuestionInput): Promise<Finding> {
-  let stoppedBy: StoppedBy | undefined;
-  setHandler(stopResearchSignal, ({ reason }) => {
-    stoppedBy ??= reason;
-  });
-  const parent = input.reportTo ? getExternalWorkflowHandle(input.reportTo) : undefined;
-  const choice = {
-    ...(input.reasoningEffort ? { reasoningEffort: input.reasoningEffort } : {}),
-  };
-  const researcherModel = input.models?.researcher ? { model: input.models.researcher } : {};
-  const hybrid = input.mode === 'hybrid';
-  const privateTools = input.functionTools ?? [];
-  const searchOptions = {
-    overallQuestion: input.overallQuestion,
-    question: input.planned.question,
-    ...(input.searchContextSize ? { searchContextSize: input.searchContextSize } : {}),
-    ...(input.allowedDomains ? { allowedDomains: input.allowedDomains } : {}),
-    ...(input.web === false ? { web: false } : {}),
-    // In hybrid mode the web comes first on its own; the private tools get a round of their own.
-    ...(privateTools.length && !hybrid ? { functionTools: privateTools } : {}),
-    ...researcherModel,
-    ...choice,
-  };
-
-  let usage = emptyUsage;
-  let costUsd = 0;
-  let finding: FindingParts = { summary: '', keyFacts: [], sources: [] };
-  let round = 0;
-  let followUpRounds = 0;
-  let refusedToolCalls = 0;
-  let budgetStopped = false;
-  const slice = input.allowance;
-  /** What is left of this question's slice. */
-  const left = (): Allowance => {
-    const tokens = usage.inputTokens + usage.outputTokens;
-    return {
-      ...(slice?.usd !== undefined ? { usd: Math.max(0, slice.usd - costUsd) } : {}),
-      ...(slice?.tokens !== undefined ? { tokens: Math.max(0, Math.floor(slice.tokens - tokens)) } : {}),
-    };
-  };
-  const affords = (need: { usd: number; tokens: number } | undefined): boolean => {
-    if (!slice || !need) return true;
-    if (fits(need, left())) return true;
-    budgetStopped = true;
-    return false;
-  };
-  /** The step's allowance (all that is left of the slice; the step takes what it needs of it). */
-  const allowance = (priorTokens?: number) =>
-    slice ? { allowance: { ...left(), ...(priorTokens ? { priorTokens } : {}) } } : {};
-  const account = async (status: QuestionStatus, step: StepOutcome) => {
-    usage = addUsage(usage, step.usage);
-    costUsd += step.costUsd;
-    await parent?.signal(questionUpdateSignal, {
-      n: input.n,
-      status,
-      round,
-      sources: finding.sources.length,
-      step,
-    });
-  };
-
-  /** One search step: ask, run the function calls it makes (each its own activity), answer them, repeat. */
-  const search = async (
-    summary: string,
-    request: SearchInput,
-  ): Promise<{ parts: FindingParts; step: StepOutcome }> => {
-    let answer: SearchOutput = await researchActivities(summary, input.policy).searchWeb({
-      ...request,
-      ...allowance(),
-    });
-    let gathered: FindingParts = { summary: '', keyFacts: [], sources: [] };
-    // Results recorded before private sources existed have no functionCalls: runs in flight replay them.
-    const callsOf = (output: SearchOutput) => output.functionCalls ?? [];
-    for (let toolRound = 1; callsOf(answer).length && toolRound <= MAX_TOOL_ROUNDS; toolRound++) {
-      await account('researching', answer.step);
-      const calls = callsOf(answer);
-      const results = await Promise.all(
-        calls.map((call) =>
-          proxyActivities<Activities>({ ...toolActivityOptions(), summary: call.summary }).runTool({
-            name: call.name,
-            arguments: call.arguments,
-            // The run's tools, fixed when it started: any other name is refused where the call runs.
-            allowedTools: privateTools.map((t) => t.name),
-          }),
-        ),
-      );
-      refusedToolCalls += results.filter((r) => r.refused).length;
-      // What the tools returned is cited like web pages: each source, and its passage as a fact.
-      gathered = mergeFinding(gathered, {
-        summary: '',
-        sources: results.flatMap((r) => r.sources.map(({ url, title, kind }) => ({ url, title, kind }))),
-        keyFacts: results.flatMap((r) =>
-          r.sources.flatMap((s) => (s.excerpt ? [{ text: s.excerpt, urls: [s.url] }] : [])),
-        ),
-      });
-      if (stoppedBy || !affords(input.searchMin)) break;
-      const prior = answer.step.usage.inputTokens + answer.step.usage.outputTokens;
-      answer = await researchActivities('tool answer', input.policy).searchWeb({
-        ...request,
-        ...allowance(prior),
-        continuation: {
-          previousResponseId: answer.step.responseId,
-          outputs: calls.map((call, i) => ({ callId: call.callId, output: results[i]!.output })),
-        },
-      });
-    }
-    return { parts: mergeFinding(gathered, answer), step: answer.step };
-  };
-
-  const queries = [input.planned.question, ...input.planned.searchHints].slice(0, 3);
-  try {
-    await researchSteps();
-  } catch (error) {
-    // A step the slice could not pay for was refused before anything was created: keep what was found.
-    if (!isBudgetExhausted(error)) throw error;
-    budgetStopped = true;
-  }
-
-  return {
-    n: input.n,
-    question: input.planned.question,
-    status: 'completed',
-    ...finding,
-    rounds: followUpRounds,
-    usage,
-    costUsd,
-    ...(stoppedBy ? { stoppedBy } : budgetStopped ? { stoppedBy: 'budget' as const } : {}),
-    ...(refusedToolCalls ? { refusedToolCalls } : {}),
-  };
-
-  async function researchSteps(): Promise<void> {
-    const first = await search(`search: ${queries[0]}`, { ...searchOptions, queries, round: 0 });
-    finding = mergeFinding(finding, first.parts);
-    await account('researching', first.step);
-
-    for (round = 1; round <= input.depth && !stoppedBy; round++) {
-      if (!affords(input.roundMin)) break;
-      const gaps = await researchActivities('follow-up', input.policy).findGaps({
-        ...allowance(),
-        overallQuestion: input.overallQuestion,
-        question: input.planned.question,
-        summary: finding.summary,
-        keyFacts: finding.keyFacts,
-        roundsLeft: input.depth - round + 1,
-        ...researcherModel,
-        ...choice,
-      });
-      await account('researching', gaps.step);
-      // An analysis that does not validate ends the follow-ups: what was found so far still stands.
-      const followUps = gaps.analysis && !gaps.analysis.done ? gaps.analysis.followUpQueries : [];
-      if (!followUps.length || stoppedBy || !affords(input.searchMin)) break;
-      const more = await search(`search: ${followUps[0]}`, {
-        ...searchOptions,
-        queries: followUps,
-        round,
-        knownSoFar: finding.summary,
-      });
-      finding = mergeFinding(finding, more.parts);
-      followUpRounds = round;
-      await account('researching', more.step);
-    }
-
-    if (hybrid && privateTools.length && !stoppedBy && affords(input.searchMin)) {
-      const analysis = await search('private analysis', {
-        ...searchOptions,
-        web: false,
-        functionTools: privateTools,
-        purpose: 'private-analysis',
-        queries: [input.planned.question],
-        round,
-        knownSoFar: finding.summary,
-      });
-      finding = mergeFinding(finding, analysis.parts);
-      await account('researching', analysis.step);
-    }
-  }
 }
