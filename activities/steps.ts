@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import type { ApplicationFailure } from '@temporalio/common';
 import type { StepAllowance } from '../src/budget';
 import type { ModelCapabilities } from '../src/openai/models';
 import { costOfUsage, type PriceTable } from '../src/pricing';
@@ -29,10 +29,7 @@ export interface ResearchDeps extends BackgroundResponseDeps {
 }
 
 export function invalidInput(problems: string[]): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(
-    `Invalid research input: ${problems.join('; ')}`,
-    'InvalidResearchInput',
-  );
+  return failure('invalidResearchInput', `Invalid research input: ${problems.join('; ')}`);
 }
 
 /** A step that cannot fit its allowance: refused before anything is created. */

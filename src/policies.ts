@@ -120,6 +120,13 @@ export const FAILURES = {
     raisedBy: 'step',
     when: "a budgeted step's allowance cannot pay for its smallest useful request; nothing is created",
   },
+  invalidResearchInput: {
+    type: 'InvalidResearchInput',
+    retryable: false,
+    // A step raises it too, as a non-retryable failure, so it is not in the step activities' policy list.
+    raisedBy: 'workflow',
+    when: 'the input, or a model and effort it names, cannot work; nothing is created',
+  },
   budgetTooSmall: {
     type: 'BudgetTooSmall',
     retryable: false,

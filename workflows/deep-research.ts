@@ -74,7 +74,7 @@ function validateInput(raw: unknown): ResearchSettings {
   if (parsed.success) return parsed.data;
   throw ApplicationFailure.nonRetryable(
     `Invalid research input: ${describeIssues(parsed.error).join('; ')}`,
-    'InvalidResearchInput',
+    FailureType.invalidResearchInput,
   );
 }
 
