@@ -12,7 +12,7 @@ import { DefaultLogger, bundleWorkflowCode } from '@temporalio/worker';
 import { failureReason } from '../src/client';
 import { loadWorkerSettings } from '../src/config';
 import { LocalStack } from '../src/local-stack';
-import type { ResearchResult } from '../src/schemas/research';
+import { deepResearch } from '../workflows';
 
 const QUESTION = 'How do Raft and Paxos differ in leader election, log replication and failure handling?';
 const list = (value: string | undefined, fallback: number[]) =>
@@ -81,11 +81,11 @@ async function main(): Promise<void> {
               created: 0,
             };
             try {
-              const result = (await client.workflow.execute('deepResearch', {
+              const result = await client.workflow.execute(deepResearch, {
                 taskQueue: `${taskQueue}-${i}`,
                 workflowId: `bench-budget-${budget}-${concurrency}-${Date.now()}`,
                 args: [{ question: QUESTION, concurrency, budget: { maxCostUsd: budget } }],
-              })) as ResearchResult;
+              });
               cell.costUsd = result.costUsd;
               cell.outcome = result.stoppedBy ? `stopped early (${result.stoppedBy})` : 'completed';
               cell.researched = result.questions.filter((q) => q.status === 'completed').length;

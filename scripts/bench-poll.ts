@@ -8,9 +8,9 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { loadWorkerSettings } from '../src/config';
 import { LocalStack } from '../src/local-stack';
-import type { BackgroundResult } from '../src/schemas/background-response';
 import type { SimulatorStats } from '../src/simulator';
 import { freePort } from '../src/temporal/dev-server';
+import { backgroundResponse } from '../workflows';
 
 const RESPONSES = Number(process.env.BENCH_RESPONSES ?? 200);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 2000);
@@ -63,14 +63,14 @@ async function main(): Promise<void> {
     const results = await stack.runUntil(worker, async () => {
       const handles = await Promise.all(
         Array.from({ length: RESPONSES }, (_, i) =>
-          client.workflow.start('backgroundResponse', {
+          client.workflow.start(backgroundResponse, {
             taskQueue: 'bench-poll',
             workflowId: `bench-poll-${started}-${i}`,
             args: [{ step: `bench ${i}`, model: 'gpt-5-mini', input: `Benchmark question number ${i}` }],
           }),
         ),
       );
-      return Promise.all(handles.map((h) => h.result() as Promise<BackgroundResult>));
+      return Promise.all(handles.map((h) => h.result()));
     });
     const wall = Date.now() - started;
     clearInterval(sampler);

@@ -8,8 +8,8 @@
 import OpenAI from 'openai';
 import { loadWorkerSettings } from '../src/config';
 import { LocalStack } from '../src/local-stack';
-import type { ResearchResult } from '../src/schemas/research';
 import type { RunningSimulator } from '../src/simulator';
+import { deepResearch } from '../workflows';
 
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 10_000);
 const QUESTION = 'How do Raft and Paxos differ in leader election, log replication and failure handling?';
@@ -38,14 +38,14 @@ async function ourWorkflow(stack: LocalStack, sim: RunningSimulator, address: st
   const worker = await stack.createWorker(settings);
   const client = await stack.connectClient({ address });
   const started = Date.now();
-  const result = (await stack.runUntil(
+  const result = await stack.runUntil(
     worker,
-    client.workflow.execute('deepResearch', {
+    client.workflow.execute(deepResearch, {
       taskQueue: 'bench-research',
       workflowId: `bench-research-${started}`,
       args: [{ question: QUESTION, maxQuestions: 5, depth: 1, concurrency: 5 }],
     }),
-  )) as ResearchResult;
+  );
   const wallMs = Date.now() - started;
 
   const steps = latencies(sim);

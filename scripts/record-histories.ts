@@ -20,9 +20,11 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadWorkerSettings } from '../src/config';
 import { LocalStack } from '../src/local-stack';
+import type { BackgroundResponsePolicy } from '../src/policies';
 import type { BackgroundRequest } from '../src/schemas/background-response';
 import type { Progress, ResearchInput, ResearchResult } from '../src/schemas/research';
 import type { RunningSimulator } from '../src/simulator';
+import { backgroundResponse, deepResearch } from '../workflows';
 
 const HISTORIES_DIR = path.join(__dirname, '..', 'test', 'histories');
 /** Files this script owns (and replaces on every run); anything else in the directory is left alone. */
@@ -53,17 +55,29 @@ interface Scenario {
   run(ctx: Context): Promise<string>;
 }
 
-function startResearch(ctx: Context, id: string, input: unknown, policy?: object): Promise<WorkflowHandle> {
-  return ctx.client.workflow.start('deepResearch', {
+/** `input` may be what a ResearchInput is not (the invalid-input scenario): the workflow checks it. */
+function startResearch(
+  ctx: Context,
+  id: string,
+  input: unknown,
+  policy?: Partial<BackgroundResponsePolicy>,
+): Promise<WorkflowHandle<typeof deepResearch>> {
+  const sent = input as ResearchInput;
+  return ctx.client.workflow.start(deepResearch, {
     taskQueue: TASK_QUEUE,
     workflowId: id,
-    args: policy ? [input, policy] : [input],
+    args: policy ? [sent, policy] : [sent],
   });
 }
 
-async function research(ctx: Context, id: string, input: ResearchInput, policy?: object) {
+async function research(
+  ctx: Context,
+  id: string,
+  input: ResearchInput,
+  policy?: Partial<BackgroundResponsePolicy>,
+): Promise<ResearchResult> {
   const handle = await startResearch(ctx, id, input, policy);
-  return (await handle.result()) as ResearchResult;
+  return handle.result();
 }
 
 /** The error a run ended with (it must end with one). */
@@ -207,7 +221,7 @@ const scenarios: Scenario[] = [
       await waitForPhase(handle, 'researching');
       const answer = await handle.executeUpdate<{ accepted: boolean; phase: string }, []>('finishEarly');
       check(answer.accepted, `replay-finish-early: update not accepted (phase ${answer.phase})`);
-      const result = (await handle.result()) as ResearchResult;
+      const result = await handle.result();
       check(result.stoppedBy === 'finish', `replay-finish-early: stoppedBy ${result.stoppedBy}`);
       return `stoppedBy ${result.stoppedBy}, questions ${result.questions.map((q) => q.status).join('/')}`;
     },
@@ -243,11 +257,11 @@ const scenarios: Scenario[] = [
         input: 'Summarise how Raft elects a leader in three sentences.',
         reasoningEffort: 'low',
       };
-      const result = (await ctx.client.workflow.execute('backgroundResponse', {
+      const result = await ctx.client.workflow.execute(backgroundResponse, {
         taskQueue: TASK_QUEUE,
         workflowId: this.id,
         args: [request],
-      })) as { status: string };
+      });
       return `status ${result.status}`;
     },
   },

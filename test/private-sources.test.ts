@@ -13,7 +13,7 @@ import {
   type SearchOutput,
   type ToolCallInput,
 } from '../activities/research';
-import { researchQuestion } from '../workflows/research-question';
+import { deepResearch, researchQuestion } from '../workflows';
 import { failureReason } from '../src/client';
 import { emptyUsage } from '../src/schemas/background-response';
 import { createOpenAIClient } from '../src/openai/client';
@@ -73,7 +73,7 @@ afterAll(async () => {
 beforeEach(() => ctx.sim.reset());
 
 async function research(input: ResearchInput): Promise<ResearchResult> {
-  return ctx.client.workflow.execute('deepResearch', {
+  return ctx.client.workflow.execute(deepResearch, {
     taskQueue: ctx.taskQueue,
     workflowId: `private-${Math.random().toString(16).slice(2)}`,
     args: [input],
@@ -340,7 +340,7 @@ test('refused function calls are counted in the research result, per question', 
   });
   try {
     const result: ResearchResult = await scripted.runUntil(
-      ctx.client.workflow.execute('deepResearch', {
+      ctx.client.workflow.execute(deepResearch, {
         taskQueue: scriptedQueue,
         workflowId: `refused-result-${Math.random().toString(16).slice(2)}`,
         args: [

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import { startSimulator, type RunningSimulator } from '../src/simulator';
 import { spawnWorker, waitFor } from './faults/harness';
 import { testClient, testWorkerSettings, withTestWorker } from './helpers/temporal';
+import { backgroundResponse } from '../workflows';
 
 /** The activity inside real workers on the real dev server, including a worker killed mid-response. */
 
@@ -27,7 +28,7 @@ const request = {
 test('a worker runs one background response to completion through the backgroundResponse workflow', async () => {
   const settings = testWorkerSettings(sim.baseURL);
   const result = await withTestWorker(settings, () =>
-    client.workflow.execute('backgroundResponse', {
+    client.workflow.execute(backgroundResponse, {
       taskQueue: settings.temporal.taskQueue,
       workflowId: `bg-${Date.now()}`,
       args: [request],
@@ -41,7 +42,7 @@ test('an attempt killed after creating its response is resumed by a new worker w
   sim.configure({ latencyMs: 4_000 });
   const settings = testWorkerSettings(sim.baseURL);
   const doomed = spawnWorker(sim, settings.temporal.taskQueue);
-  const handle = await client.workflow.start('backgroundResponse', {
+  const handle = await client.workflow.start(backgroundResponse, {
     taskQueue: settings.temporal.taskQueue,
     workflowId: `bg-kill-${Date.now()}`,
     args: [request, { heartbeatTimeoutSeconds: 2 }],
