@@ -7,14 +7,12 @@
  *
  * `BENCH_BUDGETS=0.05,0.1` and `BENCH_CONCURRENCY=1,4` choose other cells.
  */
-import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, bundleWorkflowCode } from '@temporalio/worker';
+import { WorkflowFailedError } from '@temporalio/client';
+import { DefaultLogger, bundleWorkflowCode } from '@temporalio/worker';
 import { failureReason } from '../src/client';
 import { loadWorkerSettings } from '../src/config';
-import type { ResearchResult } from '../src/schemas/research';
-import { startSimulator } from '../src/simulator';
-import { startDevServer } from '../src/temporal/dev-server';
-import { createWorker } from '../src/worker';
+import { LocalStack } from '../src/local-stack';
+import { deepResearch } from '../workflows';
 
 const QUESTION = 'How do Raft and Paxos differ in leader election, log replication and failure handling?';
 const list = (value: string | undefined, fallback: number[]) =>
@@ -34,42 +32,41 @@ interface Cell {
 
 async function main(): Promise<void> {
   // Failed cells are part of the table; the worker's warning about each would only repeat it.
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const server = await startDevServer({ port: 0, ui: false, memory: true, log: () => undefined });
-  // One simulator per concurrency column, so each cell's responses can be counted on their own.
-  const sims = await Promise.all(CONCURRENCY.map(() => startSimulator({})));
-  const taskQueue = 'bench-budget';
-  const settings = loadWorkerSettings({
-    ...process.env,
-    TEMPORAL_ADDRESS: server.address,
-    OPENAI_BASE_URL: sims[0]!.baseURL,
-    OPENAI_API_KEY: 'sim-key',
-    DEEP_RESEARCH_TASK_QUEUE: taskQueue,
-  });
-  const connection = await NativeConnection.connect({ address: server.address });
-  const workflowBundle = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../workflows'),
-    logger: new DefaultLogger('WARN'),
-  });
-  const workers = await Promise.all(
-    sims.map((sim, i) =>
-      createWorker(
-        {
-          ...settings,
-          temporal: { ...settings.temporal, taskQueue: `${taskQueue}-${i}` },
-          openai: { ...settings.openai, baseURL: sim.baseURL },
-        },
-        { connection, workflowBundle },
-      ),
-    ),
-  );
-  const client = new Client({ connection: await Connection.connect({ address: server.address }) });
+  const stack = new LocalStack({ logLevel: 'ERROR' });
   const cells: Cell[] = [];
   const messages = new Set<string>();
   try {
+    const server = await stack.startDevServer();
+    // One simulator per concurrency column, so each cell's responses can be counted on their own.
+    const sims = await Promise.all(CONCURRENCY.map(() => stack.startSimulator({})));
+    const taskQueue = 'bench-budget';
+    const settings = loadWorkerSettings({
+      ...process.env,
+      TEMPORAL_ADDRESS: server.address,
+      OPENAI_BASE_URL: sims[0]!.baseURL,
+      OPENAI_API_KEY: 'sim-key',
+      DEEP_RESEARCH_TASK_QUEUE: taskQueue,
+    });
+    const workflowBundle = await bundleWorkflowCode({
+      workflowsPath: require.resolve('../workflows'),
+      logger: new DefaultLogger('WARN'),
+    });
+    const workers = await Promise.all(
+      sims.map((sim, i) =>
+        stack.createWorker(
+          {
+            ...settings,
+            temporal: { ...settings.temporal, taskQueue: `${taskQueue}-${i}` },
+            openai: { ...settings.openai, baseURL: sim.baseURL },
+          },
+          { workflowBundle },
+        ),
+      ),
+    );
+    const client = await stack.connectClient({ address: server.address });
     await Promise.all(
       workers.map((worker, i) =>
-        worker.runUntil(async () => {
+        stack.runUntil(worker, async () => {
           const concurrency = CONCURRENCY[i]!;
           const sim = sims[i]!;
           for (const budget of BUDGETS) {
@@ -84,11 +81,11 @@ async function main(): Promise<void> {
               created: 0,
             };
             try {
-              const result = (await client.workflow.execute('deepResearch', {
+              const result = await client.workflow.execute(deepResearch, {
                 taskQueue: `${taskQueue}-${i}`,
                 workflowId: `bench-budget-${budget}-${concurrency}-${Date.now()}`,
                 args: [{ question: QUESTION, concurrency, budget: { maxCostUsd: budget } }],
-              })) as ResearchResult;
+              });
               cell.costUsd = result.costUsd;
               cell.outcome = result.stoppedBy ? `stopped early (${result.stoppedBy})` : 'completed';
               cell.researched = result.questions.filter((q) => q.status === 'completed').length;
@@ -106,10 +103,7 @@ async function main(): Promise<void> {
       ),
     );
   } finally {
-    await client.connection.close();
-    await connection.close();
-    await Promise.all(sims.map((sim) => sim.close()));
-    await server.stop();
+    await stack.close();
   }
 
   cells.sort((a, b) => a.budget - b.budget || a.concurrency - b.concurrency);

@@ -4,15 +4,13 @@
  * p95), polls per response and the worker process's peak RSS. The simulator runs in its own process so
  * the RSS is the worker's (plus the client starting the workflows).
  */
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { loadWorkerSettings } from '../src/config';
-import type { BackgroundResult } from '../src/schemas/background-response';
+import { LocalStack } from '../src/local-stack';
 import type { SimulatorStats } from '../src/simulator';
-import { freePort, startDevServer } from '../src/temporal/dev-server';
-import { createWorker } from '../src/worker';
+import { freePort } from '../src/temporal/dev-server';
+import { backgroundResponse } from '../workflows';
 
 const RESPONSES = Number(process.env.BENCH_RESPONSES ?? 200);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 2000);
@@ -22,7 +20,7 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const stack = new LocalStack();
   const simPort = await freePort();
   const simProcess = spawn(
     process.execPath,
@@ -40,9 +38,9 @@ async function main(): Promise<void> {
     ],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
-  const server = await startDevServer({ port: 0, ui: false, memory: true, log: () => undefined });
   const simURL = `http://127.0.0.1:${simPort}`;
   try {
+    const server = await stack.startDevServer();
     await waitForHttp(`${simURL}/__sim/stats`);
     const settings = loadWorkerSettings({
       ...process.env,
@@ -52,9 +50,8 @@ async function main(): Promise<void> {
       DEEP_RESEARCH_TASK_QUEUE: 'bench-poll',
       DEEP_RESEARCH_MAX_CONCURRENT_ACTIVITIES: String(RESPONSES + 50),
     });
-    const connection = await NativeConnection.connect({ address: server.address });
-    const worker = await createWorker(settings, { connection });
-    const client = new Client({ connection: await Connection.connect({ address: server.address }) });
+    const worker = await stack.createWorker(settings);
+    const client = await stack.connectClient({ address: server.address });
 
     // Bundling the workflows at Worker.create has its own (one-off) peak; sample the run itself too.
     const rssAtStart = process.memoryUsage().rss;
@@ -63,17 +60,17 @@ async function main(): Promise<void> {
       runPeakRss = Math.max(runPeakRss, process.memoryUsage().rss);
     }, 50);
     const started = Date.now();
-    const results = await worker.runUntil(async () => {
+    const results = await stack.runUntil(worker, async () => {
       const handles = await Promise.all(
         Array.from({ length: RESPONSES }, (_, i) =>
-          client.workflow.start('backgroundResponse', {
+          client.workflow.start(backgroundResponse, {
             taskQueue: 'bench-poll',
             workflowId: `bench-poll-${started}-${i}`,
             args: [{ step: `bench ${i}`, model: 'gpt-5-mini', input: `Benchmark question number ${i}` }],
           }),
         ),
       );
-      return Promise.all(handles.map((h) => h.result() as Promise<BackgroundResult>));
+      return Promise.all(handles.map((h) => h.result()));
     });
     const wall = Date.now() - started;
     clearInterval(sampler);
@@ -105,11 +102,9 @@ async function main(): Promise<void> {
         `${peakRssMiB.toFixed(0)} MiB overall; ${(rssAtStart / 2 ** 20).toFixed(0)} MiB before the first workflow ` +
         '(after bundling the workflows)',
     );
-    await client.connection.close();
-    await connection.close();
   } finally {
     simProcess.kill();
-    await server.stop();
+    await stack.close();
   }
 }
 

@@ -5,14 +5,11 @@
  * ratio, responses created and polls. Then, on the same simulator, the seed's own three-step loop
  * (analyse, search, synthesise; fixed 2 s polling; no Temporal) for comparison.
  */
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import OpenAI from 'openai';
 import { loadWorkerSettings } from '../src/config';
-import type { ResearchResult } from '../src/schemas/research';
-import { startSimulator, type RunningSimulator } from '../src/simulator';
-import { startDevServer } from '../src/temporal/dev-server';
-import { createWorker } from '../src/worker';
+import { LocalStack } from '../src/local-stack';
+import type { RunningSimulator } from '../src/simulator';
+import { deepResearch } from '../workflows';
 
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 10_000);
 const QUESTION = 'How do Raft and Paxos differ in leader election, log replication and failure handling?';
@@ -30,7 +27,7 @@ function latencies(sim: RunningSimulator) {
   });
 }
 
-async function ourWorkflow(sim: RunningSimulator, address: string) {
+async function ourWorkflow(stack: LocalStack, sim: RunningSimulator, address: string) {
   const settings = loadWorkerSettings({
     ...process.env,
     TEMPORAL_ADDRESS: address,
@@ -38,20 +35,18 @@ async function ourWorkflow(sim: RunningSimulator, address: string) {
     OPENAI_API_KEY: 'sim-key',
     DEEP_RESEARCH_TASK_QUEUE: 'bench-research',
   });
-  const connection = await NativeConnection.connect({ address });
-  const worker = await createWorker(settings, { connection });
-  const client = new Client({ connection: await Connection.connect({ address }) });
+  const worker = await stack.createWorker(settings);
+  const client = await stack.connectClient({ address });
   const started = Date.now();
-  const result = (await worker.runUntil(
-    client.workflow.execute('deepResearch', {
+  const result = await stack.runUntil(
+    worker,
+    client.workflow.execute(deepResearch, {
       taskQueue: 'bench-research',
       workflowId: `bench-research-${started}`,
       args: [{ question: QUESTION, maxQuestions: 5, depth: 1, concurrency: 5 }],
     }),
-  )) as ResearchResult;
+  );
   const wallMs = Date.now() - started;
-  await client.connection.close();
-  await connection.close();
 
   const steps = latencies(sim);
   const sumFor = (pred: (s: (typeof steps)[number]) => boolean) =>
@@ -133,11 +128,11 @@ async function seedLoop(sim: RunningSimulator) {
 }
 
 async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const server = await startDevServer({ port: 0, ui: false, memory: true, log: () => undefined });
-  const sim = await startSimulator({ latencyMs: LATENCY_MS, jitter: 0.2 });
+  const stack = new LocalStack();
   try {
-    const ours = await ourWorkflow(sim, server.address);
+    const server = await stack.startDevServer();
+    const sim = await stack.startSimulator({ latencyMs: LATENCY_MS, jitter: 0.2 });
+    const ours = await ourWorkflow(stack, sim, server.address);
     sim.reset();
     const seed = await seedLoop(sim);
     const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -158,8 +153,7 @@ async function main(): Promise<void> {
       `                           responses created ${seed.created}, polls ${seed.polls}, one search, no citations checked`,
     );
   } finally {
-    await sim.close();
-    await server.stop();
+    await stack.close();
   }
 }
 

@@ -13,18 +13,18 @@
  * of older code while runs of it may still be in flight, move them into a subdirectory first (e.g.
  * test/histories/v1/), keeping their file names, since the test takes the workflow id from the name.
  */
-import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import { historyToJSON, type History } from '@temporalio/common/lib/proto-utils';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadWorkerSettings } from '../src/config';
+import { LocalStack } from '../src/local-stack';
+import type { BackgroundResponsePolicy } from '../src/policies';
 import type { BackgroundRequest } from '../src/schemas/background-response';
 import type { Progress, ResearchInput, ResearchResult } from '../src/schemas/research';
-import { startSimulator, type RunningSimulator } from '../src/simulator';
-import { startDevServer } from '../src/temporal/dev-server';
-import { createWorker } from '../src/worker';
+import type { RunningSimulator } from '../src/simulator';
+import { backgroundResponse, deepResearch } from '../workflows';
 
 const HISTORIES_DIR = path.join(__dirname, '..', 'test', 'histories');
 /** Files this script owns (and replaces on every run); anything else in the directory is left alone. */
@@ -55,17 +55,29 @@ interface Scenario {
   run(ctx: Context): Promise<string>;
 }
 
-function startResearch(ctx: Context, id: string, input: unknown, policy?: object): Promise<WorkflowHandle> {
-  return ctx.client.workflow.start('deepResearch', {
+/** `input` may be what a ResearchInput is not (the invalid-input scenario): the workflow checks it. */
+function startResearch(
+  ctx: Context,
+  id: string,
+  input: unknown,
+  policy?: Partial<BackgroundResponsePolicy>,
+): Promise<WorkflowHandle<typeof deepResearch>> {
+  const sent = input as ResearchInput;
+  return ctx.client.workflow.start(deepResearch, {
     taskQueue: TASK_QUEUE,
     workflowId: id,
-    args: policy ? [input, policy] : [input],
+    args: policy ? [sent, policy] : [sent],
   });
 }
 
-async function research(ctx: Context, id: string, input: ResearchInput, policy?: object) {
+async function research(
+  ctx: Context,
+  id: string,
+  input: ResearchInput,
+  policy?: Partial<BackgroundResponsePolicy>,
+): Promise<ResearchResult> {
   const handle = await startResearch(ctx, id, input, policy);
-  return (await handle.result()) as ResearchResult;
+  return handle.result();
 }
 
 /** The error a run ended with (it must end with one). */
@@ -209,7 +221,7 @@ const scenarios: Scenario[] = [
       await waitForPhase(handle, 'researching');
       const answer = await handle.executeUpdate<{ accepted: boolean; phase: string }, []>('finishEarly');
       check(answer.accepted, `replay-finish-early: update not accepted (phase ${answer.phase})`);
-      const result = (await handle.result()) as ResearchResult;
+      const result = await handle.result();
       check(result.stoppedBy === 'finish', `replay-finish-early: stoppedBy ${result.stoppedBy}`);
       return `stoppedBy ${result.stoppedBy}, questions ${result.questions.map((q) => q.status).join('/')}`;
     },
@@ -245,11 +257,11 @@ const scenarios: Scenario[] = [
         input: 'Summarise how Raft elects a leader in three sentences.',
         reasoningEffort: 'low',
       };
-      const result = (await ctx.client.workflow.execute('backgroundResponse', {
+      const result = await ctx.client.workflow.execute(backgroundResponse, {
         taskQueue: TASK_QUEUE,
         workflowId: this.id,
         args: [request],
-      })) as { status: string };
+      });
       return `status ${result.status}`;
     },
   },
@@ -280,12 +292,11 @@ function childIds(history: History): string[] {
 
 async function main(): Promise<void> {
   // The runs that fail on purpose would each log a warning with a stack; real problems throw.
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const server = await startDevServer({ port: 0, ui: false, memory: true, log: () => undefined });
-  const sim = await startSimulator({ latencyMs: 50, jitter: 0 });
-  const connection = await NativeConnection.connect({ address: server.address });
-  const client = new Client({ connection: await Connection.connect({ address: server.address }) });
+  const stack = new LocalStack({ logLevel: 'ERROR' });
   try {
+    const server = await stack.startDevServer();
+    const sim = await stack.startSimulator({ latencyMs: 50, jitter: 0 });
+    const client = await stack.connectClient({ address: server.address });
     // Only what the recording needs; nothing from the caller's environment.
     const settings = loadWorkerSettings({
       TEMPORAL_ADDRESS: server.address,
@@ -300,10 +311,10 @@ async function main(): Promise<void> {
       DEEP_RESEARCH_RESEARCHER_MODEL: 'gpt-5.2',
       DEEP_RESEARCH_WRITER_MODEL: 'gpt-5.2',
     });
-    const worker = await createWorker(settings, { connection, simulated: true });
+    const worker = await stack.createWorker(settings, { simulated: true });
 
     const histories = new Map<string, History>();
-    await worker.runUntil(async () => {
+    await stack.runUntil(worker, async () => {
       for (const scenario of scenarios) {
         sim.reset();
         sim.configure({ seed: 1 });
@@ -340,10 +351,7 @@ async function main(): Promise<void> {
     }
     console.log(`  ${histories.size} histories, ${kb(total)} in all`);
   } finally {
-    await client.connection.close();
-    await connection.close();
-    await sim.close();
-    await server.stop();
+    await stack.close();
   }
 }
 

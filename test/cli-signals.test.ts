@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { startSimulator, type RunningSimulator } from '../src/simulator';
 import { cliEnv, deepResearch, deepResearchDirect, killLeftovers, until } from './helpers/cli';
 import { testClient } from './helpers/temporal';
+import * as workflows from '../workflows';
 
 /**
  * Ctrl-C and SIGTERM on `deep-research run`, and SIGINT/SIGTERM on `deep-research worker`, sent for real
@@ -174,7 +175,7 @@ describe('`deep-research worker` on SIGINT/SIGTERM', () => {
       });
       const first = deepResearchDirect(['worker'], env);
       await first.waitFor(/worker on task queue/);
-      const handle = await client.workflow.start('deepResearch', {
+      const handle = await client.workflow.start(workflows.deepResearch, {
         taskQueue,
         workflowId: `worker-signal-${randomUUID()}`,
         args: [

@@ -1,4 +1,3 @@
-import type { NativeConnection, Worker } from '@temporalio/worker';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -6,38 +5,19 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 // Exactly what another Node service imports: the package's entry point.
 import { InvalidResearchInputError, ResearchClient, type Progress, type ResearchResult } from '../src';
-import { startSimulator, type RunningSimulator } from '../src/simulator';
 import { findTemporalCli } from '../src/temporal/cli';
 import { freePort, startDevServer } from '../src/temporal/dev-server';
 import { expectCitationsResolve } from './helpers/research';
-import { testAddress, testWorker, testWorkerSettings } from './helpers/temporal';
+import { testAddress, useResearchWorker } from './helpers/temporal';
 
 /** The three ways in: the client API, the Temporal CLI, and our own CLI as a subprocess. */
 
 const run = promisify(execFile);
 const ROOT = path.join(__dirname, '..');
-let sim: RunningSimulator;
-let worker: Worker;
-let connection: NativeConnection;
-let running: Promise<void>;
-let taskQueue: string;
-
-beforeAll(async () => {
-  sim = await startSimulator({ latencyMs: 100, jitter: 0.2 });
-  const settings = testWorkerSettings(sim.baseURL);
-  taskQueue = settings.temporal.taskQueue;
-  ({ worker, connection } = await testWorker(settings));
-  running = worker.run();
-});
-afterAll(async () => {
-  worker.shutdown();
-  await running;
-  await connection.close();
-  await sim.close();
-});
+const ctx = useResearchWorker({ latencyMs: 100, jitter: 0.2 });
 
 test('another service starts a research, watches its progress and awaits the report', async () => {
-  const research = await ResearchClient.connect({ address: testAddress(), taskQueue });
+  const research = await ResearchClient.connect({ address: testAddress(), taskQueue: ctx.taskQueue });
   try {
     const handle = await research.start({
       question: 'What limits the range of electric aircraft?',
@@ -78,15 +58,15 @@ test('another service starts a research, watches its progress and awaits the rep
 });
 
 test('the client API rejects invalid input before starting anything', async () => {
-  const research = await ResearchClient.connect({ address: testAddress(), taskQueue });
+  const research = await ResearchClient.connect({ address: testAddress(), taskQueue: ctx.taskQueue });
   try {
-    const before = sim.stats().created;
+    const before = ctx.sim.stats().created;
     const error = await research.start({ question: '', depth: 9 } as never).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidResearchInputError);
     expect((error as InvalidResearchInputError).problems.join(' ')).toMatch(
       /question.*depth|depth.*question/s,
     );
-    expect(sim.stats().created).toBe(before);
+    expect(ctx.sim.stats().created).toBe(before);
   } finally {
     await research.close();
   }
@@ -102,7 +82,7 @@ test('the Temporal CLI starts a research, queries its progress and gets its resu
     '--type',
     'deepResearch',
     '--task-queue',
-    taskQueue,
+    ctx.taskQueue,
     '--workflow-id',
     id,
     '--input',
@@ -187,7 +167,7 @@ describe('the deep-research CLI against a running worker', () => {
   const cli = (...args: string[]) =>
     run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
       cwd: ROOT,
-      env: { ...process.env, TEMPORAL_ADDRESS: testAddress(), DEEP_RESEARCH_TASK_QUEUE: taskQueue },
+      env: { ...process.env, TEMPORAL_ADDRESS: testAddress(), DEEP_RESEARCH_TASK_QUEUE: ctx.taskQueue },
     });
 
   test('start, status, result and list', async () => {
@@ -212,7 +192,7 @@ describe('the deep-research CLI against a running worker', () => {
   });
 
   test('bad input is refused with every bad field named and nothing started', async () => {
-    const before = sim.stats().created;
+    const before = ctx.sim.stats().created;
     const error = await cli('start', '--questions', '13', '--depth', 'deep', 'hi').catch((e: unknown) => e);
     // A usage error is invalid input too: status 2.
     expect(error).toMatchObject({ code: 2 });
@@ -225,7 +205,7 @@ describe('the deep-research CLI against a running worker', () => {
     expect(stderr).toMatch(/question/);
     expect(stderr).toMatch(/maxQuestions/);
     expect(stderr).toMatch(/reasoningEffort/);
-    expect(sim.stats().created).toBe(before);
+    expect(ctx.sim.stats().created).toBe(before);
   });
 });
 

@@ -17,6 +17,7 @@ import {
 } from '../src/openai/models';
 import { OpenAIGateway } from '../src/openai/gateway';
 import { DEFAULT_PRICES } from '../src/pricing';
+import type { ResearchInput } from '../src/schemas/research';
 import { startSimulator, type RunningSimulator } from '../src/simulator';
 import { gapsStep } from '../src/steps/gaps';
 import { planStep } from '../src/steps/plan';
@@ -26,6 +27,7 @@ import { runModelProblems } from '../src/steps/settle';
 import type { ModelChoice, ResearchStep, StepRequest } from '../src/steps/step';
 import { SourceRegistry } from '../src/tools/registry';
 import { useResearchWorker } from './helpers/temporal';
+import { deepResearch } from '../workflows';
 
 /**
  * Model capabilities (src/openai/models.ts): an impossible model / effort / tools combination is
@@ -266,7 +268,7 @@ describe('the steps against the simulator', () => {
 describe('a research run through Temporal', () => {
   const ctx = useResearchWorker({ latencyMs: 30, jitter: 0 });
 
-  test.each([
+  test.each<[Partial<ResearchInput>, RegExp]>([
     [{ reasoningEffort: 'minimal' }, /reasoningEffort: "minimal" is not supported with model "gpt-5\.2"/],
     [
       { models: { researcher: 'gpt-4.1' }, reasoningEffort: 'high' },
@@ -279,7 +281,7 @@ describe('a research run through Temporal', () => {
   ])('%j fails at once as InvalidResearchInput, with nothing created', async (extra, message) => {
     ctx.sim.reset();
     const error = await ctx.client.workflow
-      .execute('deepResearch', {
+      .execute(deepResearch, {
         taskQueue: ctx.taskQueue,
         workflowId: `capabilities-${randomUUID()}`,
         args: [{ question: 'How do Raft and Paxos differ in leader election?', maxQuestions: 2, ...extra }],

@@ -1,5 +1,5 @@
-import { WorkflowFailedError, type Client } from '@temporalio/client';
-import { Worker, type NativeConnection } from '@temporalio/worker';
+import { WorkflowFailedError } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,18 +13,17 @@ import {
   type SearchOutput,
   type ToolCallInput,
 } from '../activities/research';
-import { researchQuestion } from '../workflows/research-question';
+import { deepResearch, researchQuestion } from '../workflows';
 import { failureReason } from '../src/client';
 import { emptyUsage } from '../src/schemas/background-response';
 import { createProviderGateway } from '../src/openai/client';
 import { DEFAULT_PRICES } from '../src/pricing';
 import { researchResultSchema, type ResearchInput, type ResearchResult } from '../src/schemas/research';
-import { startSimulator, type RunningSimulator } from '../src/simulator';
 import { loadSourcesFile } from '../src/tools/config';
 import { SourceRegistry } from '../src/tools/registry';
 import { startPostgres, type TestPostgres } from './helpers/postgres';
 import { expectCitationsResolve } from './helpers/research';
-import { testAddress, testClient, testWorker, testWorkerSettings } from './helpers/temporal';
+import { testAddress, useResearchWorker } from './helpers/temporal';
 
 /**
  * Private sources in real research runs: the example documents and database, an MCP server over stdio,
@@ -34,12 +33,6 @@ import { testAddress, testClient, testWorker, testWorkerSettings } from './helpe
 
 const run = promisify(execFile);
 const ROOT = path.join(__dirname, '..');
-let sim: RunningSimulator;
-let client: Client;
-let worker: Worker;
-let connection: NativeConnection;
-let running: Promise<void>;
-let taskQueue: string;
 let sourcesFile: string;
 let postgres: TestPostgres;
 
@@ -68,34 +61,31 @@ beforeAll(async () => {
       },
     }),
   );
-  sim = await startSimulator({ latencyMs: 60, jitter: 0.2 });
-  client = await testClient();
-  const settings = testWorkerSettings(sim.baseURL, { sources: loadSourcesFile(sourcesFile, '') });
-  taskQueue = settings.temporal.taskQueue;
-  ({ worker, connection } = await testWorker(settings));
-  running = worker.run();
 });
+// After the set-up above, which wrote the sources file; taken down before the database stops.
+const ctx = useResearchWorker({ latencyMs: 60, jitter: 0.2 }, () => ({
+  sources: loadSourcesFile(sourcesFile, ''),
+}));
 afterAll(async () => {
-  worker.shutdown();
-  await running;
-  await connection.close();
-  await client.connection.close();
-  await sim.close();
   await postgres.stop();
   fs.rmSync(sourcesFile, { force: true });
 });
-beforeEach(() => sim.reset());
+beforeEach(() => ctx.sim.reset());
 
 async function research(input: ResearchInput): Promise<ResearchResult> {
-  return client.workflow.execute('deepResearch', {
-    taskQueue,
+  return ctx.client.workflow.execute(deepResearch, {
+    taskQueue: ctx.taskQueue,
     workflowId: `private-${Math.random().toString(16).slice(2)}`,
     args: [input],
   });
 }
 
 function asked() {
-  return Object.entries(sim.stats().responses).map(([id, r]) => ({ id, ...r, body: sim.requestBody(id) }));
+  return Object.entries(ctx.sim.stats().responses).map(([id, r]) => ({
+    id,
+    ...r,
+    body: ctx.sim.requestBody(id),
+  }));
 }
 
 test('documents only: cited by file, and the web is never searched', async () => {
@@ -111,11 +101,11 @@ test('documents only: cited by file, and the web is never searched', async () =>
   for (const d of documents) expect(d.url).toMatch(/^docs:example\/[\w./-]+\.(md|txt|html?|pdf)#/);
   expect(result.markdown).toMatch(/\(document\)/);
   // Nothing went to the web: no web_search tool offered, no web_search call made.
-  expect(sim.stats().webSearchCalls).toBe(0);
+  expect(ctx.sim.stats().webSearchCalls).toBe(0);
   expect(asked().some((r) => r.tools.includes('web_search'))).toBe(false);
   // The model was offered the documents' tools and called them.
   expect(asked().some((r) => JSON.stringify(r.body).includes('docs_example__search_documents'))).toBe(true);
-  expect(sim.stats().functionCalls).toBeGreaterThan(0);
+  expect(ctx.sim.stats().functionCalls).toBeGreaterThan(0);
 });
 
 test('a SQLite database answers through read-only queries, cited as a database', async () => {
@@ -127,7 +117,7 @@ test('a SQLite database answers through read-only queries, cited as a database',
   });
   expectCitationsResolve(result);
   expect(result.sources.some((s) => s.kind === 'database' && s.url.startsWith('db:example#'))).toBe(true);
-  expect(sim.stats().webSearchCalls).toBe(0);
+  expect(ctx.sim.stats().webSearchCalls).toBe(0);
 });
 
 test('a PostgreSQL database is queried inside read-only transactions, cited as a database', async () => {
@@ -156,9 +146,9 @@ test('an MCP server over stdio offers its tools to the model', async () => {
   // The model was offered the server's tools, called them, and got their outputs back.
   const bodies = asked().map((r) => JSON.stringify(r.body));
   expect(bodies.some((b) => b.includes('mcp_crm__lookup_customer'))).toBe(true);
-  expect(sim.stats().functionCalls).toBeGreaterThan(0);
+  expect(ctx.sim.stats().functionCalls).toBeGreaterThan(0);
   expect(bodies.some((b) => b.includes('"function_call_output"'))).toBe(true);
-  expect(sim.stats().webSearchCalls).toBe(0);
+  expect(ctx.sim.stats().webSearchCalls).toBe(0);
 });
 
 test('hybrid: the web first, then the private sources, in one report that tells them apart', async () => {
@@ -172,7 +162,7 @@ test('hybrid: the web first, then the private sources, in one report that tells 
   expectCitationsResolve(result);
   const kinds = new Set(result.questions.flatMap((q) => q.sources.map((s) => s.kind ?? 'web')));
   expect(kinds).toEqual(new Set(['web', 'document']));
-  expect(sim.stats().webSearchCalls).toBeGreaterThan(0);
+  expect(ctx.sim.stats().webSearchCalls).toBeGreaterThan(0);
   // The web rounds offer no private tools; the analysis rounds offer no web search.
   const bodies = asked().map((r) => JSON.stringify(r.body));
   expect(bodies.some((b) => b.includes('"web_search"') && b.includes('docs_example__'))).toBe(false);
@@ -184,7 +174,7 @@ test('an unknown source fails the run as invalid input, before anything is spent
   );
   expect(error).toBeInstanceOf(WorkflowFailedError);
   expect(failureReason(error)).toMatch(/unknown source "docs:nope"[\s\S]*docs:example/);
-  expect(sim.stats().created).toBe(0);
+  expect(ctx.sim.stats().created).toBe(0);
 });
 
 test('a call with bad arguments gets an error the model can act on, not a crash', async () => {
@@ -271,16 +261,16 @@ test('a function call naming an unselected source is refused where it runs, and 
       };
     },
   };
-  const scriptedQueue = `${taskQueue}-scripted`;
+  const scriptedQueue = `${ctx.taskQueue}-scripted`;
   const scripted = await Worker.create({
-    connection,
+    connection: await ctx.stack.workerConnection(ctx.settings.temporal),
     taskQueue: scriptedQueue,
     workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
     activities,
   });
   try {
     const finding = await scripted.runUntil(
-      client.workflow.execute(researchQuestion, {
+      ctx.client.workflow.execute(researchQuestion, {
         taskQueue: scriptedQueue,
         workflowId: `refused-${Math.random().toString(16).slice(2)}`,
         args: [
@@ -311,7 +301,7 @@ test('refused function calls are counted in the research result, per question', 
   // researcher's step is scripted, to call the tool of db:example, which the run did not select.
   const registry = new SourceRegistry(loadSourcesFile(sourcesFile, ''));
   const real = createActivities({
-    gateway: createProviderGateway({ apiKey: 'sim-key', baseURL: sim.baseURL, requestTimeoutMs: 5_000 }),
+    gateway: createProviderGateway({ apiKey: 'sim-key', baseURL: ctx.sim.baseURL, requestTimeoutMs: 5_000 }),
     poll: { initialMs: 20, maxMs: 100, factor: 1.5, queuedDeadlineMs: 10_000 },
     models: { planner: 'gpt-5.2', researcher: 'gpt-5-mini', writer: 'gpt-5.2' },
     prices: DEFAULT_PRICES,
@@ -341,16 +331,16 @@ test('refused function calls are counted in the research result, per question', 
       };
     },
   };
-  const scriptedQueue = `${taskQueue}-scripted-result`;
+  const scriptedQueue = `${ctx.taskQueue}-scripted-result`;
   const scripted = await Worker.create({
-    connection,
+    connection: await ctx.stack.workerConnection(ctx.settings.temporal),
     taskQueue: scriptedQueue,
     workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
     activities,
   });
   try {
     const result: ResearchResult = await scripted.runUntil(
-      client.workflow.execute('deepResearch', {
+      ctx.client.workflow.execute(deepResearch, {
         taskQueue: scriptedQueue,
         workflowId: `refused-result-${Math.random().toString(16).slice(2)}`,
         args: [

@@ -3,6 +3,7 @@ import { DefaultLogger, Runtime, Worker, type ReplayWorkerOptions } from '@tempo
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { backgroundResponse, deepResearch, researchQuestion } from '../workflows';
 
 /**
  * Replay safety: the histories of real runs, recorded by `npm run record-histories` into test/histories/,
@@ -73,7 +74,7 @@ test('the recorded histories include every workflow type, parents and children',
     expect.arrayContaining(['replay-full', 'replay-full/q1', 'replay-full/q2']),
   );
   expect(new Set(histories.map((h) => workflowType(h.history)))).toEqual(
-    new Set(['deepResearch', 'researchQuestion', 'backgroundResponse']),
+    new Set([deepResearch, researchQuestion, backgroundResponse].map((workflow) => workflow.name)),
   );
   expect(current.size).toBe(histories.length);
 });
@@ -87,7 +88,7 @@ test.each(histories.map((h) => [h.workflowId, h.file] as const))(
 );
 
 describe('the check catches a change that is not replay-safe', () => {
-  const parents = histories.filter((h) => workflowType(h.history) === 'deepResearch');
+  const parents = histories.filter((h) => workflowType(h.history) === deepResearch.name);
 
   test('one extra activity call at the start of deepResearch: DeterminismViolationError', async () => {
     const full = histories.filter((h) => h.file === 'replay-full.json');

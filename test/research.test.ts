@@ -2,11 +2,13 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import { extractUsage } from '../src/openai/wire';
+import type { BackgroundResponsePolicy } from '../src/policies';
 import { costOfUsage } from '../src/pricing';
 import type { ResearchInput, ResearchResult } from '../src/schemas/research';
 import { expectCitationsResolve, waitForPhaseListing } from './helpers/research';
 import { simClient } from './helpers/sim-client';
 import { useResearchWorker } from './helpers/temporal';
+import { deepResearch } from '../workflows';
 
 /** The deepResearch workflow on the real dev server with a real worker, against the simulator. */
 
@@ -20,19 +22,25 @@ function requests() {
     .map(([id, r]) => ({ id, ...r, body: ctx.sim.requestBody(id) as Record<string, unknown> }));
 }
 
+/** `input` may be what a ResearchInput is not, on purpose: the workflow checks its input itself. */
 async function research(
   input: unknown,
-  policy?: object,
+  policy?: Partial<BackgroundResponsePolicy>,
   workflowId = `research-test-${randomUUID()}`,
 ): Promise<ResearchResult> {
-  return ctx.client.workflow.execute('deepResearch', {
+  const sent = input as ResearchInput;
+  return ctx.client.workflow.execute(deepResearch, {
     taskQueue: ctx.settings.temporal.taskQueue,
     workflowId,
-    args: policy ? [input, policy] : [input],
+    args: policy ? [sent, policy] : [sent],
   });
 }
 
-async function failure(input: unknown, policy?: object, workflowId?: string): Promise<ApplicationFailure> {
+async function failure(
+  input: unknown,
+  policy?: Partial<BackgroundResponsePolicy>,
+  workflowId?: string,
+): Promise<ApplicationFailure> {
   const error = await research(input, policy, workflowId).then(
     () => undefined,
     (e: unknown) => e,
@@ -132,7 +140,7 @@ test('when every question fails the run fails with the reason, and is listed und
 
 test('a cancelled run is listed under ResearchPhase=cancelled', async () => {
   ctx.sim.configure({ latencyMs: 5_000 });
-  const handle = await ctx.client.workflow.start('deepResearch', {
+  const handle = await ctx.client.workflow.start(deepResearch, {
     taskQueue: ctx.settings.temporal.taskQueue,
     workflowId: `research-test-${randomUUID()}`,
     args: [{ question, maxQuestions: 2, depth: 0 }],

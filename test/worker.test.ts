@@ -1,7 +1,8 @@
 import type { Client } from '@temporalio/client';
 import { startSimulator, type RunningSimulator } from '../src/simulator';
 import { spawnWorker, waitFor } from './faults/harness';
-import { testClient, testWorker, testWorkerSettings } from './helpers/temporal';
+import { testClient, testWorkerSettings, withTestWorker } from './helpers/temporal';
+import { backgroundResponse } from '../workflows';
 
 /** The activity inside real workers on the real dev server, including a worker killed mid-response. */
 
@@ -26,27 +27,22 @@ const request = {
 
 test('a worker runs one background response to completion through the backgroundResponse workflow', async () => {
   const settings = testWorkerSettings(sim.baseURL);
-  const { worker, connection } = await testWorker(settings);
-  try {
-    const result = await worker.runUntil(
-      client.workflow.execute('backgroundResponse', {
-        taskQueue: settings.temporal.taskQueue,
-        workflowId: `bg-${Date.now()}`,
-        args: [request],
-      }),
-    );
-    expect(result).toMatchObject({ status: 'completed', timings: { resumed: false } });
-    expect(sim.stats().created).toBe(1);
-  } finally {
-    await connection.close();
-  }
+  const result = await withTestWorker(settings, () =>
+    client.workflow.execute(backgroundResponse, {
+      taskQueue: settings.temporal.taskQueue,
+      workflowId: `bg-${Date.now()}`,
+      args: [request],
+    }),
+  );
+  expect(result).toMatchObject({ status: 'completed', timings: { resumed: false } });
+  expect(sim.stats().created).toBe(1);
 });
 
 test('an attempt killed after creating its response is resumed by a new worker with zero extra creates', async () => {
   sim.configure({ latencyMs: 4_000 });
   const settings = testWorkerSettings(sim.baseURL);
   const doomed = spawnWorker(sim, settings.temporal.taskQueue);
-  const handle = await client.workflow.start('backgroundResponse', {
+  const handle = await client.workflow.start(backgroundResponse, {
     taskQueue: settings.temporal.taskQueue,
     workflowId: `bg-kill-${Date.now()}`,
     args: [request, { heartbeatTimeoutSeconds: 2 }],
@@ -58,12 +54,7 @@ test('an attempt killed after creating its response is resumed by a new worker w
   );
   await doomed.kill();
 
-  const { worker, connection } = await testWorker(settings);
-  try {
-    const result = await worker.runUntil(handle.result());
-    expect(result).toMatchObject({ responseId, status: 'completed', timings: { resumed: true } });
-    expect(sim.stats().created).toBe(1);
-  } finally {
-    await connection.close();
-  }
+  const result = await withTestWorker(settings, () => handle.result());
+  expect(result).toMatchObject({ responseId, status: 'completed', timings: { resumed: true } });
+  expect(sim.stats().created).toBe(1);
 });

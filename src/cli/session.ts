@@ -1,4 +1,4 @@
-import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import type { Worker } from '@temporalio/worker';
 import { temporal as proto } from '@temporalio/proto';
 import { ResearchClient } from '../client';
 import {
@@ -8,13 +8,12 @@ import {
   type TemporalSettings,
   type WorkerSettings,
 } from '../config';
+import { LocalStack, workflowBundleAt } from '../local-stack';
 import type { ResearchInput } from '../schemas/research';
-import { startSimulator, type RunningSimulator } from '../simulator';
 import { addressProblem } from '../temporal/connection';
-import { isServerReachable, startDevServer, type RunningDevServer } from '../temporal/dev-server';
+import { isServerReachable, type RunningDevServer } from '../temporal/dev-server';
 import { SourcesConfigError } from '../tools/errors';
 import { SourceRegistry } from '../tools/registry';
-import { createWorker } from '../worker';
 import { invalid } from './exit';
 
 /**
@@ -91,17 +90,6 @@ export function noWorkerAdvice(taskQueue: string): string[] {
   ];
 }
 
-let quietRuntime = false;
-
-function installRuntime(): void {
-  if (quietRuntime) return;
-  quietRuntime = true;
-  // The in-process worker's lifecycle logs would bury the progress display: warnings and errors only.
-  // No shutdown signals: the SDK would stop the worker on Ctrl-C before it could carry out the cancel
-  // the user asked for. `run` handles SIGINT/SIGTERM itself (research-commands.ts).
-  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
-}
-
 interface SessionPlan {
   temporal: TemporalSettings;
   /** Settings of an in-process worker, validated; undefined when this process cannot run one (no key). */
@@ -160,13 +148,12 @@ function planSession(input: ResearchInput, options: SessionOptions): SessionPlan
 export async function openSession(input: ResearchInput, options: SessionOptions): Promise<Session> {
   const plan = planSession(input, options);
   const settings = plan.temporal;
-  installRuntime();
+  // The in-process worker's lifecycle logs would bury the progress display: warnings and errors only.
+  // No shutdown signals: the SDK would stop the worker on Ctrl-C before it could carry out the cancel
+  // the user asked for. `run` handles SIGINT/SIGTERM itself (research-commands.ts).
+  const stack = new LocalStack({ logLevel: 'WARN', shutdownSignals: [] });
   const notes: string[] = [];
-  const closers: Array<() => Promise<void>> = [];
-  const close = async () => {
-    for (const closeOne of closers.reverse()) await closeOne().catch(() => undefined);
-    closers.length = 0;
-  };
+  const close = () => stack.close().catch(() => undefined);
 
   try {
     let server: RunningDevServer | undefined;
@@ -184,24 +171,20 @@ export async function openSession(input: ResearchInput, options: SessionOptions)
       const port = Number(settings.address.split(':')[1]);
       options.log(`No Temporal server at ${settings.address}: starting the project's dev server…`);
       const dbFile = process.env.DEEP_RESEARCH_DEV_DB;
-      server = await startDevServer({ port, log: options.log, ...(dbFile ? { dbFile } : {}) });
-      closers.push(() => server!.stop());
+      server = await stack.startDevServer({ port, log: options.log, ...(dbFile ? { dbFile } : {}) });
       notes.push(`Started a Temporal dev server at ${server.address} (runs kept in ${server.dbFile}).`);
     }
-    const research = await ResearchClient.connect(settings);
-    closers.push(() => research.close());
+    const research = new ResearchClient(await stack.connectClient(settings), settings.taskQueue);
 
     // Tests hand in a prebuilt bundle (as for `worker`); otherwise workflows/ is bundled here.
-    const bundle = process.env.DEEP_RESEARCH_WORKFLOW_BUNDLE;
-    const workflowBundle = bundle ? { workflowBundle: { codePath: bundle } } : {};
+    const workflowBundle = workflowBundleAt(process.env.DEEP_RESEARCH_WORKFLOW_BUNDLE);
     let worker: Worker | undefined;
     let taskQueue = settings.taskQueue;
     if (options.simulate) {
-      const sim: RunningSimulator = await startSimulator({
+      const sim = await stack.startSimulator({
         latencyMs: options.simulatorLatencyMs ?? 800,
         jitter: 0.3,
       });
-      closers.push(() => sim.close());
       // Its own task queue, so no worker that talks to the real OpenAI picks these tasks up.
       taskQueue = `${settings.taskQueue}-simulated-${process.pid}`;
       const workerSettings = loadWorkerSettings({
@@ -211,7 +194,7 @@ export async function openSession(input: ResearchInput, options: SessionOptions)
         DEEP_RESEARCH_TASK_QUEUE: taskQueue,
         DEEP_RESEARCH_POLL_INITIAL_MS: process.env.DEEP_RESEARCH_POLL_INITIAL_MS ?? '200',
       });
-      worker = await createWorker(workerSettings, { simulated: true, ...workflowBundle });
+      worker = await stack.createWorker(workerSettings, { simulated: true, ...workflowBundle });
       notes.push(
         `Simulated: answers come from the built-in Responses API simulator at ${sim.baseURL}, not OpenAI.`,
       );
@@ -222,17 +205,12 @@ export async function openSession(input: ResearchInput, options: SessionOptions)
           `OPENAI_API_KEY is not set and no worker polls task queue "${settings.taskQueue}" at ${settings.address}:`,
         );
       }
-      worker = await createWorker(plan.worker, workflowBundle);
+      worker = await stack.createWorker(plan.worker, workflowBundle);
       notes.push(`Started an in-process worker on task queue "${taskQueue}".`);
     }
     if (worker) {
-      const running = worker.run();
-      // Awaited on close; a worker that fails early must not crash the process as an unhandled rejection.
-      running.catch((error: unknown) => options.log(`The in-process worker stopped: ${String(error)}`));
-      closers.push(async () => {
-        worker!.shutdown();
-        await running;
-      });
+      // Drained on close, before the simulator and the server stop.
+      stack.run(worker, (error) => options.log(`The in-process worker stopped: ${String(error)}`));
     }
     const ui = webUiUrl(settings, server);
     return {

@@ -2,8 +2,11 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { ConfigError, type TemporalSettings } from '../config';
 
+/** What a connection needs of the settings (a worker's has no namespace: its workers name theirs). */
+type ConnectionSettings = Pick<TemporalSettings, 'address' | 'apiKey'>;
+
 /** Connections to the Temporal server from settings; an API key (Temporal Cloud) implies TLS. */
-function connectOptions(settings: TemporalSettings) {
+function connectOptions(settings: ConnectionSettings) {
   checkAddress(settings.address);
   return {
     address: settings.address,
@@ -41,7 +44,9 @@ export class TemporalUnreachableError extends Error {
   }
 }
 
-export async function connectClient(settings: TemporalSettings): Promise<Client> {
+export async function connectClient(
+  settings: ConnectionSettings & Pick<TemporalSettings, 'namespace'>,
+): Promise<Client> {
   const options = connectOptions(settings);
   let connection: Connection;
   try {
@@ -52,7 +57,7 @@ export async function connectClient(settings: TemporalSettings): Promise<Client>
   return new Client({ connection, namespace: settings.namespace });
 }
 
-export async function connectWorker(settings: TemporalSettings): Promise<NativeConnection> {
+export async function connectWorker(settings: ConnectionSettings): Promise<NativeConnection> {
   const options = connectOptions(settings);
   try {
     return await NativeConnection.connect(options);

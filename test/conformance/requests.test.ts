@@ -3,6 +3,7 @@ import type { ResearchInput, ResearchResult } from '../../src/schemas/research';
 import type { ReceivedCreate } from '../../src/simulator';
 import { describeWithReference, validateAgainst } from '../helpers/openapi';
 import { useResearchWorker } from '../helpers/temporal';
+import { deepResearch } from '../../workflows';
 
 /**
  * Every request body the project actually builds, as it reaches the provider during real runs (a worker on
@@ -19,7 +20,7 @@ describeWithReference('the requests the project sends, against the OpenAPI spec'
 
   async function research(run: string, input: ResearchInput): Promise<ResearchResult> {
     ctx.sim.reset();
-    const result = await ctx.client.workflow.execute('deepResearch', {
+    const result = await ctx.client.workflow.execute(deepResearch, {
       taskQueue: ctx.taskQueue,
       workflowId: `conformance-${run}-${randomUUID()}`,
       args: [input],
@@ -42,7 +43,7 @@ describeWithReference('the requests the project sends, against the OpenAPI spec'
     ctx.sim.configure({
       faults: { script: [{ fault: 'schemaViolation', on: 'create', match: '"research_plan"' }] },
     });
-    const result = await ctx.client.workflow.execute('deepResearch', {
+    const result = await ctx.client.workflow.execute(deepResearch, {
       taskQueue: ctx.taskQueue,
       workflowId: `conformance-repair-${randomUUID()}`,
       args: [{ question: 'What limits the range of electric aircraft?', maxQuestions: 2, depth: 0 }],

@@ -3,8 +3,10 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { failureReason, InvalidResearchInputError, ResearchClient } from '../../src';
+import type { ResearchInput } from '../../src/schemas/research';
 import { findTemporalCli } from '../../src/temporal/cli';
 import { testAddress, useResearchWorker } from '../helpers/temporal';
+import { deepResearch } from '../../workflows';
 
 /**
  * Bad input, through every entry point (our CLI, the client API, `temporal workflow start`): each gets a
@@ -63,10 +65,10 @@ test.each(BAD_INPUTS)('client API: %s', async (_what, input, expected) => {
 
 test.each(BAD_INPUTS)('temporal workflow start: %s', async (_what, input, expected) => {
   // The Temporal CLI starts the run; the workflow refuses the input at once, non-retryable.
-  const handle = await ctx.client.workflow.start('deepResearch', {
+  const handle = await ctx.client.workflow.start(deepResearch, {
     taskQueue: ctx.taskQueue,
     workflowId: `bad-input-${Math.random().toString(16).slice(2)}`,
-    args: [input],
+    args: [input as ResearchInput],
   });
   const error = await handle.result().catch((e: unknown) => e);
   expect(error).toBeInstanceOf(WorkflowFailedError);

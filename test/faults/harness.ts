@@ -3,9 +3,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { BackgroundResponsePolicy } from '../../src/policies';
-import type { ResearchInput, ResearchResult } from '../../src/schemas/research';
+import type { ResearchInput } from '../../src/schemas/research';
 import type { RunningSimulator, SimulatorStats } from '../../src/simulator';
 import { testAddress } from '../helpers/temporal';
+import { deepResearch } from '../../workflows';
 
 /**
  * What the fault suite shares: worker processes it can SIGKILL, a short-fused policy so a dead worker's
@@ -84,11 +85,13 @@ export async function startResearch(
   input: ResearchInput,
   policy: Partial<BackgroundResponsePolicy> = FAST_POLICY,
   workflowId = `research-faults-${randomUUID()}`,
-): Promise<WorkflowHandle> {
-  return client.workflow.start('deepResearch', { taskQueue, workflowId, args: [input, policy] });
+): Promise<ResearchHandle> {
+  return client.workflow.start(deepResearch, { taskQueue, workflowId, args: [input, policy] });
 }
 
-export const result = (handle: WorkflowHandle) => handle.result() as Promise<ResearchResult>;
+export type ResearchHandle = WorkflowHandle<typeof deepResearch>;
+
+export const result = (handle: ResearchHandle) => handle.result();
 
 export async function waitFor<T>(
   what: string,

@@ -1,10 +1,9 @@
 import { WorkflowFailedError, type Client } from '@temporalio/client';
-import type { NativeConnection, Worker } from '@temporalio/worker';
 import type { WorkerSettings } from '../../src/config';
 import { failureReason } from '../../src/client';
 import { startSimulator, type RunningSimulator } from '../../src/simulator';
 import { expectCitationsResolve } from '../helpers/research';
-import { testClient, testWorker, testWorkerSettings } from '../helpers/temporal';
+import { testClient, testWorkerSettings, withTestWorker } from '../helpers/temporal';
 import { describeExtras, extraCreates, FAST_POLICY, result, startResearch } from './harness';
 
 /**
@@ -30,12 +29,7 @@ async function withWorker<T>(
   fn: (taskQueue: string) => Promise<T>,
 ): Promise<T> {
   const settings = testWorkerSettings(sim.baseURL, overrides);
-  const { worker, connection }: { worker: Worker; connection: NativeConnection } = await testWorker(settings);
-  try {
-    return await worker.runUntil(fn(settings.temporal.taskQueue));
-  } finally {
-    await connection.close();
-  }
+  return withTestWorker(settings, () => fn(settings.temporal.taskQueue));
 }
 
 /** Activity attempts beyond the first, across the run and its children, read from the histories. */

@@ -2,10 +2,10 @@ import { Client, Connection } from '@temporalio/client';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ResearchResult } from '../../src/schemas/research';
 import { startSimulator } from '../../src/simulator';
 import { freePort, startDevServer } from '../../src/temporal/dev-server';
 import { expectCitationsResolve } from '../helpers/research';
+import { deepResearch } from '../../workflows';
 import { FAST_POLICY, inFlight, newTaskQueue, spawnWorker, waitFor } from './harness';
 
 /** The Temporal server (SQLite file) stopped and restarted mid-run: the run completes. */
@@ -29,14 +29,14 @@ test('a research survives a Temporal server restart in the middle of its fan-out
       depth: 1,
     };
     // The same research without a restart, for how many responses it should take.
-    await client.workflow.execute('deepResearch', {
+    await client.workflow.execute(deepResearch, {
       taskQueue,
       workflowId: `baseline-${port}`,
       args: [input, FAST_POLICY],
     });
     const baseline = sim.stats().created;
     sim.reset();
-    const handle = await client.workflow.start('deepResearch', {
+    const handle = await client.workflow.start(deepResearch, {
       taskQueue,
       workflowId: `research-restart-${port}`,
       args: [input, FAST_POLICY],
@@ -51,7 +51,7 @@ test('a research survives a Temporal server restart in the middle of its fan-out
     const downSeconds = (Date.now() - downAt) / 1000;
 
     client = await connect();
-    const research = (await client.workflow.getHandle(handle.workflowId).result()) as ResearchResult;
+    const research = await client.workflow.getHandle<typeof deepResearch>(handle.workflowId).result();
     await client.connection.close();
     expect(research.questions.every((q) => q.status === 'completed')).toBe(true);
     expectCitationsResolve(research);

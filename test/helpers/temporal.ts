@@ -1,21 +1,17 @@
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
-import type { WorkerSettings } from '../../src/config';
 import path from 'node:path';
+import type { WorkerSettings } from '../../src/config';
+import { LocalStack, workflowBundleAt } from '../../src/local-stack';
 import { DEFAULT_PRICES } from '../../src/pricing';
+import type { RunningSimulator, SimulatorOptions } from '../../src/simulator';
+import { connectClient } from '../../src/temporal/connection';
 import { loadSourcesFile } from '../../src/tools/config';
-import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator';
-import { createWorker } from '../../src/worker';
 
-/** Connections to the test run's dev server (started by test/global-setup.ts) and workers on it. */
-
-let runtimeInstalled = false;
-function quietRuntime(): void {
-  if (runtimeInstalled) return;
-  runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-}
+/**
+ * The tests' local stack: the test run's dev server (started by test/global-setup.ts, with the workflow
+ * bundle every test worker reuses), simulators, clients and workers on it, all through src/local-stack.ts.
+ */
 
 export function testAddress(): string {
   const address = process.env.TEST_TEMPORAL_ADDRESS;
@@ -24,10 +20,13 @@ export function testAddress(): string {
   return address;
 }
 
-export async function testClient(): Promise<Client> {
-  const connection = await Connection.connect({ address: testAddress() });
-  return new Client({ connection });
+/** A client of the test dev server; closing its connection is the caller's. */
+export function testClient(): Promise<Client> {
+  return connectClient({ address: testAddress(), namespace: 'default' });
 }
+
+/** The workflow bundle global-setup built, so no test worker bundles again. */
+export const testWorkflowBundle = () => workflowBundleAt(process.env.TEST_WORKFLOW_BUNDLE);
 
 /** Worker settings for a test: its own task queue, the simulator as provider, fast polling. */
 export function testWorkerSettings(
@@ -48,17 +47,15 @@ export function testWorkerSettings(
   };
 }
 
-export async function testWorker(
-  settings: WorkerSettings,
-): Promise<{ worker: Worker; connection: NativeConnection }> {
-  quietRuntime();
-  const connection = await NativeConnection.connect({ address: settings.temporal.address });
-  const codePath = process.env.TEST_WORKFLOW_BUNDLE;
-  const worker = await createWorker(settings, {
-    connection,
-    ...(codePath ? { workflowBundle: { codePath } } : {}),
-  });
-  return { worker, connection };
+/** Runs a worker of `settings` (on the test bundle) until `work` settles, then takes it down. */
+export async function withTestWorker<T>(settings: WorkerSettings, work: () => Promise<T>): Promise<T> {
+  const stack = new LocalStack();
+  try {
+    const worker = await stack.createWorker(settings, testWorkflowBundle());
+    return await stack.runUntil(worker, work);
+  } finally {
+    await stack.close();
+  }
 }
 
 export interface ResearchWorkerContext {
@@ -66,6 +63,8 @@ export interface ResearchWorkerContext {
   client: Client;
   settings: WorkerSettings;
   taskQueue: string;
+  /** What it all stands on: for a test's own workers (`stack.workerConnection(settings.temporal)`). */
+  stack: LocalStack;
 }
 
 /**
@@ -77,24 +76,14 @@ export function useResearchWorker(
   simulator: SimulatorOptions,
   overrides: (sim: RunningSimulator) => Partial<WorkerSettings> = () => ({}),
 ): ResearchWorkerContext {
-  const ctx = {} as ResearchWorkerContext;
-  let worker: Worker;
-  let connection: NativeConnection;
-  let running: Promise<void>;
+  const ctx = { stack: new LocalStack() } as ResearchWorkerContext;
   beforeAll(async () => {
-    ctx.sim = await startSimulator(simulator);
-    ctx.client = await testClient();
+    ctx.sim = await ctx.stack.startSimulator(simulator);
+    ctx.client = await ctx.stack.connectClient({ address: testAddress() });
     ctx.settings = testWorkerSettings(ctx.sim.baseURL, overrides(ctx.sim));
     ctx.taskQueue = ctx.settings.temporal.taskQueue;
-    ({ worker, connection } = await testWorker(ctx.settings));
-    running = worker.run();
+    ctx.stack.run(await ctx.stack.createWorker(ctx.settings, testWorkflowBundle()));
   });
-  afterAll(async () => {
-    worker.shutdown();
-    await running;
-    await connection.close();
-    await ctx.client.connection.close();
-    await ctx.sim.close();
-  });
+  afterAll(() => ctx.stack.close());
   return ctx;
 }
