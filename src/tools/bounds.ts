@@ -1,5 +1,6 @@
+import { sourceKindSchema, type SourceKind } from '../schemas/research';
 import { MAX_TITLE_CHARS, oneLineBounded } from '../text';
-import type { SourceKind, ToolResult, ToolSource } from './types';
+import type { ToolResult, ToolSource } from './types';
 
 /**
  * Size bounds for everything that leaves a tool. Every tool result passes through `boundToolResult` in
@@ -17,7 +18,7 @@ export const EXCERPT_CHARS = 500;
 /** A tool's description as the model sees it. */
 export const MAX_DESCRIPTION_CHARS = 1024;
 
-const KINDS: ReadonlySet<SourceKind> = new Set(['web', 'document', 'database', 'api']);
+const KINDS: ReadonlySet<SourceKind> = new Set(sourceKindSchema.options);
 
 export function boundSource(source: ToolSource): ToolSource | undefined {
   if (!source || typeof source.url !== 'string') return undefined;

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { describeIssues } from '../schemas/issues';
+import { SOURCE_NAME } from '../schemas/research';
 import { BUILTIN_SOURCE_TYPES } from './builtin-types';
 import { SourcesConfigError } from './errors';
 import type { SourceType } from './source-type';
@@ -14,7 +15,6 @@ export { expandEnv, SourcesConfigError } from './errors';
  * file: a connection string or header names the environment variable that holds it.
  */
 
-export const SOURCE_NAME = /^[a-z][a-z0-9-]*(:[a-z0-9][a-z0-9._-]*)?$/;
 export const WEB_SOURCE = 'web';
 
 /** A source type of the user's own, from a module next to the sources file (see registry.ts). */

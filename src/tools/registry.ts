@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { describeIssues } from '../schemas/issues';
+import { sourceKindSchema } from '../schemas/research';
 import { clip } from '../text';
 import { boundToolResult, MAX_DESCRIPTION_CHARS } from './bounds';
 import { BUILTIN_SOURCE_TYPES } from './builtin-types';
@@ -270,8 +271,11 @@ function checkSource(name: string, type: string, source: ResearchSource): void {
   const where = `source "${name}" (type ${type})`;
   if (!source || typeof source !== 'object')
     throw new SourcesConfigError(`${where}: open returned no source`);
-  if (!['web', 'document', 'database', 'api'].includes(source.kind)) {
-    throw new SourcesConfigError(`${where}: kind must be "web", "document", "database" or "api"`);
+  if (!sourceKindSchema.safeParse(source.kind).success) {
+    const kinds = sourceKindSchema.options.map((kind) => `"${kind}"`);
+    throw new SourcesConfigError(
+      `${where}: kind must be ${kinds.slice(0, -1).join(', ')} or ${kinds.at(-1)}`,
+    );
   }
   // MCP sources list their tools on init: checked when they are offered.
   if (source.init) return;
