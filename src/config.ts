@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { readJsonFile } from './json-file';
 import {
   DEFAULT_MODEL_CAPABILITIES,
   mergeModelCapabilities,
@@ -200,14 +200,7 @@ function loadSources(file: string | undefined): SourcesFile {
 }
 
 function loadPrices(file: string): PriceTable {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new ConfigError(
-      `DEEP_RESEARCH_PRICES_FILE: cannot read ${file} as JSON: ${(error as Error).message}`,
-    );
-  }
+  const raw = readJsonFile(file, 'DEEP_RESEARCH_PRICES_FILE', ConfigError);
   try {
     return mergePrices(DEFAULT_PRICES, raw as PriceOverride);
   } catch (error) {
@@ -217,14 +210,7 @@ function loadPrices(file: string): PriceTable {
 
 /** DEEP_RESEARCH_MODELS_FILE: `{"models":{"<id>":{"efforts":[…],"toolsRefusedAt":{…},"requiresOneOfTools":[…]}}}`. */
 export function loadModelCapabilities(file: string): ModelCapabilities {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new ConfigError(
-      `DEEP_RESEARCH_MODELS_FILE: cannot read ${file} as JSON: ${(error as Error).message}`,
-    );
-  }
+  const raw = readJsonFile(file, 'DEEP_RESEARCH_MODELS_FILE', ConfigError);
   const parsed = modelCapabilitiesFileSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {

@@ -30,6 +30,10 @@ test.each([
     { OPENAI_API_KEY: 'k', DEEP_RESEARCH_PRICES_FILE: '/nonexistent/prices.json' },
     'DEEP_RESEARCH_PRICES_FILE',
   ],
+  [
+    { OPENAI_API_KEY: 'k', DEEP_RESEARCH_SOURCES_FILE: '/nonexistent/sources.json' },
+    'DEEP_RESEARCH_SOURCES_FILE: cannot read /nonexistent/sources.json as JSON',
+  ],
 ])('%j is refused naming %s', (env, variable) => {
   expect(() => loadWorkerSettings(env)).toThrow(ConfigError);
   expect(() => loadWorkerSettings(env)).toThrow(variable);

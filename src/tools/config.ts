@@ -1,6 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { readJsonFile } from '../json-file';
 import { describeIssues } from '../schemas/issues';
 import { SOURCE_NAME } from '../schemas/research';
 import { BUILTIN_SOURCE_TYPES } from './builtin-types';
@@ -126,14 +127,7 @@ export interface SourcesFile {
 export function loadSourcesFile(file: string | undefined, fallback: string): SourcesFile {
   const chosen = file ?? (existsSync(fallback) ? fallback : undefined);
   if (!chosen) return { dir: process.cwd(), sources: {} };
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(chosen, 'utf8'));
-  } catch (error) {
-    throw new SourcesConfigError(
-      `DEEP_RESEARCH_SOURCES_FILE: cannot read ${chosen} as JSON: ${(error as Error).message}`,
-    );
-  }
+  const raw = readJsonFile(chosen, 'DEEP_RESEARCH_SOURCES_FILE', SourcesConfigError);
   const parsed = sourcesFileSchema().safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     throw new SourcesConfigError(
