@@ -6,6 +6,7 @@ import type { PollSettings } from '../src/config';
 import { classifyOpenAIError, type ErrorContext } from '../src/openai/errors';
 import { extractOutput, extractUsage, includeFor, isTerminal, toCreateParams } from '../src/openai/wire';
 import { FailureType, isTransientResponseError } from '../src/policies';
+import { describeIssues } from '../src/schemas/issues';
 import {
   backgroundRequestSchema,
   type BackgroundRequest,
@@ -48,9 +49,9 @@ export function pollDelays(poll: PollSettings, random: () => number = Math.rando
 }
 
 function parseRequest(raw: BackgroundRequest): ParsedBackgroundRequest {
-  const parsed = backgroundRequestSchema.safeParse(raw);
+  const parsed = backgroundRequestSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
-    const fields = parsed.error.issues.map((i) => `${i.path.join('.') || '(request)'}: ${i.message}`);
+    const fields = describeIssues(parsed.error);
     throw ApplicationFailure.nonRetryable(
       `invalid background-response request: ${fields.join('; ')}`,
       FailureType.invalidActivityInput,

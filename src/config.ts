@@ -8,6 +8,7 @@ import {
   type ModelCapabilities,
 } from './openai/models';
 import { DEFAULT_PRICES, mergePrices, type PriceOverride, type PriceTable } from './pricing';
+import { describeIssues } from './schemas/issues';
 import type { ResearchRole } from './schemas/research';
 import { projectRoot } from './temporal/tools-dir';
 import { loadSourcesFile, SourcesConfigError, type SourcesFile } from './tools/config';
@@ -116,13 +117,9 @@ export class ConfigError extends Error {
 function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
   // Empty strings count as unset, as most shells and .env files mean them.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = schema.safeParse(present);
+  const parsed = schema.safeParse(present, { reportInput: true });
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => {
-      const name = issue.path.join('.');
-      return issue.message.includes(name) ? `- ${issue.message}` : `- ${name}: ${issue.message}`;
-    });
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+    throw new ConfigError(`Invalid configuration:\n- ${describeIssues(parsed.error).join('\n- ')}`);
   }
   return parsed.data;
 }
@@ -211,14 +208,10 @@ function loadPrices(file: string): PriceTable {
 /** DEEP_RESEARCH_MODELS_FILE: `{"models":{"<id>":{"efforts":[…],"toolsRefusedAt":{…},"requiresOneOfTools":[…]}}}`. */
 export function loadModelCapabilities(file: string): ModelCapabilities {
   const raw = readJsonFile(file, 'DEEP_RESEARCH_MODELS_FILE', ConfigError);
-  const parsed = modelCapabilitiesFileSchema.safeParse(raw);
+  const parsed = modelCapabilitiesFileSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const where = issue.path.map(String).join('.');
-      return where ? `${where}: ${issue.message}` : issue.message;
-    });
     throw new ConfigError(
-      `DEEP_RESEARCH_MODELS_FILE (${file}): invalid model table:\n- ${problems.join('\n- ')}`,
+      `DEEP_RESEARCH_MODELS_FILE (${file}): invalid model table:\n- ${describeIssues(parsed.error).join('\n- ')}`,
     );
   }
   return mergeModelCapabilities(DEFAULT_MODEL_CAPABILITIES, parsed.data.models);

@@ -25,7 +25,11 @@ export const SOURCE_NAME = /^[a-z][a-z0-9-]*(:[a-z0-9][a-z0-9._-]*)?$/;
 export const researchInputSchema = z
   .strictObject({
     question: z
-      .string({ error: 'question is required: the topic or question to research' })
+      .string({
+        // Only for a missing question: one of another type is named as such ("must be a string").
+        error: (issue) =>
+          issue.input === undefined ? 'question is required: the topic or question to research' : undefined,
+      })
       .trim()
       .min(3, 'question is too short: ask a real question of 3 to 4000 characters')
       .max(4000, 'question is too long: at most 4000 characters; summarise the background'),

@@ -38,32 +38,30 @@ export const moduleEntrySchema = z.strictObject({
 export function sourceEntrySchema(types: readonly SourceType[], allowUnknown: boolean) {
   const byType = new Map(types.map((t) => [t.type, t]));
   const known = () => [...byType.keys(), MODULE_TYPE].join(', ');
-  return z
-    .looseObject({ type: z.string({ error: 'type is required (e.g. "documents")' }) })
-    .superRefine((entry, ctx) => {
-      const report = (issues: z.core.$ZodIssue[], prefix: PropertyKey[] = []) => {
-        for (const issue of issues) ctx.addIssue({ ...issue, path: [...prefix, ...issue.path] } as never);
-      };
-      if (entry.type === MODULE_TYPE) {
-        const parsed = moduleEntrySchema.safeParse(entry, { reportInput: true });
-        if (!parsed.success) report(parsed.error.issues);
-        return;
-      }
-      const type = byType.get(entry.type);
-      if (!type) {
-        if (!allowUnknown) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['type'],
-            message: `unknown source type "${entry.type}"; the types are ${known()}`,
-          });
-        }
-        return;
-      }
-      const { type: _type, ...options } = entry;
-      const parsed = type.options.safeParse(options, { reportInput: true });
+  return z.looseObject({ type: z.string() }).superRefine((entry, ctx) => {
+    const report = (issues: z.core.$ZodIssue[], prefix: PropertyKey[] = []) => {
+      for (const issue of issues) ctx.addIssue({ ...issue, path: [...prefix, ...issue.path] } as never);
+    };
+    if (entry.type === MODULE_TYPE) {
+      const parsed = moduleEntrySchema.safeParse(entry, { reportInput: true });
       if (!parsed.success) report(parsed.error.issues);
-    });
+      return;
+    }
+    const type = byType.get(entry.type);
+    if (!type) {
+      if (!allowUnknown) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['type'],
+          message: `unknown source type "${entry.type}"; the types are ${known()}`,
+        });
+      }
+      return;
+    }
+    const { type: _type, ...options } = entry;
+    const parsed = type.options.safeParse(options, { reportInput: true });
+    if (!parsed.success) report(parsed.error.issues);
+  });
 }
 
 export type SourceConfig = { type: string } & Record<string, unknown>;

@@ -11,7 +11,7 @@ export const READ_DOCUMENT_TOOL = 'read_document';
 
 export const readDocumentArgs = z.object({
   file: z
-    .string({ error: (issue) => (issue.input === undefined ? 'file is required' : 'file must be a string') })
+    .string({ error: (issue) => (issue.input === undefined ? 'file is required' : undefined) })
     .min(1, 'file must not be empty')
     .max(1000)
     .describe('The file as search_documents shows it, relative to the folder, e.g. "policies/leave.md".'),

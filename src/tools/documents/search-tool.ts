@@ -15,7 +15,7 @@ const MAX_LISTED_FILES = 20;
 export const searchDocumentsArgs = z.object({
   query: z
     .string({
-      error: (issue) => (issue.input === undefined ? 'query is required' : 'query must be a string'),
+      error: (issue) => (issue.input === undefined ? 'query is required' : undefined),
     })
     .trim()
     .min(1, 'query must not be empty')
