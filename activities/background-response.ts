@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { PollSettings } from '../src/config';
 import { ProviderError, type ErrorContext } from '../src/openai/errors';
 import type { ProviderGateway, ResponseAsked, ResponseSnapshot } from '../src/openai/gateway';
+import { describeIssues } from '../src/schemas/issues';
 import {
   backgroundRequestSchema,
   type BackgroundRequest,
@@ -49,9 +50,9 @@ export function pollDelays(poll: PollSettings, random: () => number = Math.rando
 }
 
 function parseRequest(raw: BackgroundRequest): ParsedBackgroundRequest {
-  const parsed = backgroundRequestSchema.safeParse(raw);
+  const parsed = backgroundRequestSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
-    const fields = parsed.error.issues.map((i) => `${i.path.join('.') || '(request)'}: ${i.message}`);
+    const fields = describeIssues(parsed.error);
     throw failure('invalidActivityInput', `invalid background-response request: ${fields.join('; ')}`);
   }
   return parsed.data;

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { readJsonFile } from './json-file';
 import {
   DEFAULT_MODEL_CAPABILITIES,
   mergeModelCapabilities,
@@ -8,6 +8,7 @@ import {
   type ModelCapabilities,
 } from './openai/models';
 import { DEFAULT_PRICES, mergePrices, type PriceOverride, type PriceTable } from './pricing';
+import { describeIssues } from './schemas/issues';
 import type { ResearchRole } from './schemas/research';
 import { projectRoot } from './temporal/tools-dir';
 import { loadSourcesFile, SourcesConfigError, type SourcesFile } from './tools/config';
@@ -116,13 +117,9 @@ export class ConfigError extends Error {
 function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
   // Empty strings count as unset, as most shells and .env files mean them.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = schema.safeParse(present);
+  const parsed = schema.safeParse(present, { reportInput: true });
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => {
-      const name = issue.path.join('.');
-      return issue.message.includes(name) ? `- ${issue.message}` : `- ${name}: ${issue.message}`;
-    });
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+    throw new ConfigError(`Invalid configuration:\n- ${describeIssues(parsed.error).join('\n- ')}`);
   }
   return parsed.data;
 }
@@ -200,14 +197,7 @@ function loadSources(file: string | undefined): SourcesFile {
 }
 
 function loadPrices(file: string): PriceTable {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new ConfigError(
-      `DEEP_RESEARCH_PRICES_FILE: cannot read ${file} as JSON: ${(error as Error).message}`,
-    );
-  }
+  const raw = readJsonFile(file, 'DEEP_RESEARCH_PRICES_FILE', ConfigError);
   try {
     return mergePrices(DEFAULT_PRICES, raw as PriceOverride);
   } catch (error) {
@@ -217,22 +207,11 @@ function loadPrices(file: string): PriceTable {
 
 /** DEEP_RESEARCH_MODELS_FILE: `{"models":{"<id>":{"efforts":[…],"toolsRefusedAt":{…},"requiresOneOfTools":[…]}}}`. */
 export function loadModelCapabilities(file: string): ModelCapabilities {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new ConfigError(
-      `DEEP_RESEARCH_MODELS_FILE: cannot read ${file} as JSON: ${(error as Error).message}`,
-    );
-  }
-  const parsed = modelCapabilitiesFileSchema.safeParse(raw);
+  const raw = readJsonFile(file, 'DEEP_RESEARCH_MODELS_FILE', ConfigError);
+  const parsed = modelCapabilitiesFileSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const where = issue.path.map(String).join('.');
-      return where ? `${where}: ${issue.message}` : issue.message;
-    });
     throw new ConfigError(
-      `DEEP_RESEARCH_MODELS_FILE (${file}): invalid model table:\n- ${problems.join('\n- ')}`,
+      `DEEP_RESEARCH_MODELS_FILE (${file}): invalid model table:\n- ${describeIssues(parsed.error).join('\n- ')}`,
     );
   }
   return mergeModelCapabilities(DEFAULT_MODEL_CAPABILITIES, parsed.data.models);

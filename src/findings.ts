@@ -1,6 +1,7 @@
 import { normalizeUrl } from './report/sources';
 import type { BackgroundResult } from './schemas/background-response';
 import type { KeyFact, Source } from './schemas/research';
+import { clip, siteName } from './text';
 
 /**
  * From a web-search answer to a compact finding: prose without inline citation links, the cited facts
@@ -10,18 +11,6 @@ import type { KeyFact, Source } from './schemas/research';
 const MAX_SUMMARY_CHARS = 2_000;
 const MAX_FACTS = 12;
 const MAX_SOURCES = 20;
-
-function hostname(url: string): string {
-  try {
-    return new URL(url).hostname.replace(/^www\./, '');
-  } catch {
-    return url;
-  }
-}
-
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`;
-}
 
 /** The answer text with the citation spans cut out (their URLs live on in facts and sources). */
 export function stripCitations(answer: Pick<BackgroundResult, 'outputText' | 'citations'>): string {
@@ -166,14 +155,14 @@ export function sourcesFromAnswer(answer: Pick<BackgroundResult, 'citations' | '
   const byUrl = new Map<string, Source>();
   for (const c of answer.citations) {
     const url = normalizeUrl(c.url);
-    if (!byUrl.has(url)) byUrl.set(url, { url, title: c.title || hostname(url) });
+    if (!byUrl.has(url)) byUrl.set(url, { url, title: c.title || siteName(url) });
   }
   for (const search of answer.webSearches) {
     // Only pages: a source without a url (a search result from an API such as "oai-weather") cannot be cited.
     for (const raw of search.sources ?? []) {
       if (typeof raw !== 'string' || !raw.trim()) continue;
       const url = normalizeUrl(raw);
-      if (!byUrl.has(url)) byUrl.set(url, { url, title: hostname(url) });
+      if (!byUrl.has(url)) byUrl.set(url, { url, title: siteName(url) });
     }
   }
   return [...byUrl.values()];
@@ -190,10 +179,8 @@ export function mergeFinding(
   for (const f of round.keyFacts) if (!keyFacts.some((k) => k.text === f.text)) keyFacts.push(f);
   const summary = current.summary ? `${current.summary}\n\n${round.summary}` : round.summary;
   return {
-    summary: clip(summary, MAX_SUMMARY_CHARS),
+    summary: clip(summary, MAX_SUMMARY_CHARS, { trimEnd: true }),
     keyFacts: keyFacts.slice(0, MAX_FACTS),
     sources: sources.slice(0, MAX_SOURCES),
   };
 }
-
-export { clip };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Usage } from './schemas/background-response';
+import { describeIssues } from './schemas/issues';
 
 /**
  * What a run costs, from the usage the provider reports. Pure (no I/O): safe inside workflow code,
@@ -97,13 +98,9 @@ export const DEFAULT_PRICES: PriceTable = {
  * `models.gpt-5.2.output: must be zero or more: USD per 1M tokens`.
  */
 export function parsePriceOverride(value: unknown): ParsedPriceOverride {
-  const result = priceOverrideSchema.safeParse(value);
+  const result = priceOverrideSchema.safeParse(value, { reportInput: true });
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    const path = issue.path.map(String).join('.');
-    return path ? `${path}: ${issue.message}` : issue.message;
-  });
-  throw new Error(`Invalid price table:\n- ${problems.join('\n- ')}`);
+  throw new Error(`Invalid price table:\n- ${describeIssues(result.error).join('\n- ')}`);
 }
 
 /** The base table with the override's date, web search price and model entries (whole entries win). */

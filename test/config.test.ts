@@ -30,6 +30,10 @@ test.each([
     { OPENAI_API_KEY: 'k', DEEP_RESEARCH_PRICES_FILE: '/nonexistent/prices.json' },
     'DEEP_RESEARCH_PRICES_FILE',
   ],
+  [
+    { OPENAI_API_KEY: 'k', DEEP_RESEARCH_SOURCES_FILE: '/nonexistent/sources.json' },
+    'DEEP_RESEARCH_SOURCES_FILE: cannot read /nonexistent/sources.json as JSON',
+  ],
 ])('%j is refused naming %s', (env, variable) => {
   expect(() => loadWorkerSettings(env)).toThrow(ConfigError);
   expect(() => loadWorkerSettings(env)).toThrow(variable);
@@ -37,4 +41,17 @@ test.each([
 
 test('a missing key explains both ways forward: a real key or the simulator', () => {
   expect(() => loadWorkerSettings({})).toThrow(/OPENAI_API_KEY[\s\S]*simulator/);
+});
+
+test('each bad variable is one line that names it and says what it must be', () => {
+  expect(() =>
+    loadWorkerSettings({
+      OPENAI_API_KEY: 'k',
+      DEEP_RESEARCH_MAX_CONCURRENT_ACTIVITIES: '0',
+      DEEP_RESEARCH_POLL_INITIAL_MS: 'soon',
+    }),
+  ).toThrow(
+    'Invalid configuration:\n- DEEP_RESEARCH_MAX_CONCURRENT_ACTIVITIES must be at least 1\n' +
+      '- DEEP_RESEARCH_POLL_INITIAL_MS must be a number (got NaN)',
+  );
 });

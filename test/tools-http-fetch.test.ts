@@ -177,7 +177,7 @@ describe('fetch_page with private networks allowed (local test server)', () => {
       kind: 'web',
     });
     expect(source?.excerpt).toContain('highest tides in the world');
-    expect(source?.excerpt?.length).toBeLessThanOrEqual(501);
+    expect(source?.excerpt?.length).toBeLessThanOrEqual(500);
   });
 
   test('at most 2 pages are converted at once, however many calls run: the others wait their turn', async () => {

@@ -1,4 +1,5 @@
 import type { Progress } from '../schemas/research';
+import { clip } from '../text';
 
 /**
  * Live progress for `deep-research run`: a table redrawn in place on a terminal, plain lines (one per
@@ -26,7 +27,7 @@ export class ProgressDisplay {
 
   private redraw(lines: string[]): void {
     const width = Math.max(40, (this.out.columns ?? 100) - 1);
-    const clipped = lines.map((l) => (l.length > width ? `${l.slice(0, width - 1)}…` : l));
+    const clipped = lines.map((l) => clip(l, width));
     if (this.drawnLines) this.out.write(`\x1b[${this.drawnLines}F\x1b[0J`);
     this.out.write(`${clipped.join('\n')}\n`);
     this.drawnLines = clipped.length;

@@ -1,4 +1,5 @@
 import type { NumberedSource, StoppedBy } from '../schemas/research';
+import { clip, MAX_TITLE_CHARS, oneLine } from '../text';
 
 /**
  * The final Markdown report: notices, the checked body and our own source list. Pure (no I/O): safe
@@ -29,10 +30,6 @@ const STOPPED_NOTES: Record<StoppedBy, string> = {
   finish: 'Research was stopped early on request; this report covers what was found until then.',
 };
 
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
-}
-
 /** Zero-width space: invisible, and no character of a URL, domain or e-mail address. */
 const ZWSP = '\u200B';
 
@@ -55,9 +52,7 @@ function defangAutolinks(text: string): string {
  * a link or image of its own (`Login again at https://phish.example/reset` stays text).
  */
 function escapeText(text: string): string {
-  const line = oneLine(text);
-  const bounded = line.length > MAX_TITLE_CHARS ? `${line.slice(0, MAX_TITLE_CHARS - 1)}…` : line;
-  return defangAutolinks(bounded.replace(/[\\`*_[\]<>]/g, (c) => `\\${c}`));
+  return defangAutolinks(clip(oneLine(text), MAX_TITLE_CHARS).replace(/[\\`*_[\]<>]/g, (c) => `\\${c}`));
 }
 
 /**
@@ -82,8 +77,6 @@ function isLinkable(url: string): boolean {
     return false;
   }
 }
-
-const MAX_TITLE_CHARS = 300;
 
 /** The body's own `# ` title line, if its first non-blank line is one, and the rest. */
 function splitTitle(body: string): { title?: string; rest: string } {

@@ -1,4 +1,5 @@
 import type { NumberedSource, Source } from '../schemas/research';
+import { clip, hostname, MAX_TITLE_CHARS, oneLine } from '../text';
 
 /**
  * The one numbered source list the writer cites from. Pure (no I/O, only the URL global, which
@@ -52,19 +53,9 @@ export function normalizeUrl(url: string): string {
   return `${parsed.protocol}//${parsed.host}${path}${query}`;
 }
 
-/** The hostname shown when a page has no title; the raw text when it is not a URL. */
-function hostnameOf(url: string): string {
-  try {
-    return new URL(url).hostname || url;
-  } catch {
-    return url;
-  }
-}
-
 /** Titles come from search results and tools and may span lines: one line, trimmed, at most 300 characters. */
 function cleanTitle(title: string): string {
-  const line = title.slice(0, 1200).replace(/\s+/g, ' ').trim();
-  return line.length > 300 ? `${line.slice(0, 299)}…` : line;
+  return clip(oneLine(title.slice(0, 1200)), MAX_TITLE_CHARS);
 }
 
 /**
@@ -85,7 +76,7 @@ export function numberSources(groups: Source[][]): NumberedSource[] {
   return [...byUrl.values()].map((entry, i) => ({
     n: i + 1,
     url: entry.url,
-    title: entry.title || hostnameOf(entry.url),
+    title: entry.title || hostname(entry.url),
     // Private sources keep their kind so the report can tell them from the web.
     ...(entry.kind && entry.kind !== 'web' ? { kind: entry.kind } : {}),
   }));

@@ -1,12 +1,29 @@
 import type { z } from 'zod';
 
 /**
- * zod issues as lines a user can act on: each names the field and what to do. Shared by the client,
- * the CLI and the workflow (pure: safe in workflow code), so every entry point words errors alike.
+ * zod's own wording, by issue code: where an issue says this, the lines below say it better; any other
+ * message is a schema's own (`must be a number: USD per 1M tokens`) and is kept.
+ */
+const ZOD_WORDING: Partial<Record<z.core.$ZodIssue['code'], RegExp>> = {
+  unrecognized_keys: /^Unrecognized keys?: /,
+  invalid_type: /^Invalid input/,
+  invalid_key: /^Invalid key in /,
+  invalid_value: /^Invalid (option|input)/,
+  too_small: /^Too small/,
+  too_big: /^Too big/,
+};
+
+/**
+ * zod issues as lines a user can act on: each names the field and what to do. The one formatter of
+ * the project (the client, the CLI, the workflow, the settings, the sources file, the price and model
+ * tables, tool arguments), so every entry point words errors alike; pure, so safe in workflow code.
+ * Parse with `{ reportInput: true }`: without the input, a value of the wrong type reads as missing.
  */
 export function describeIssues(error: z.ZodError): string[] {
   const lines = error.issues.map((issue) => {
     const field = issue.path.map(String).join('.') || '(input)';
+    const zodWording = ZOD_WORDING[issue.code];
+    if (zodWording && !zodWording.test(issue.message)) return ownWording(field, issue.message);
     switch (issue.code) {
       case 'unrecognized_keys':
         return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}${
@@ -29,21 +46,19 @@ export function describeIssues(error: z.ZodError): string[] {
       case 'invalid_value':
         return `${field} must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
       case 'too_small':
-      case 'too_big':
-        if (/^Too (small|big)/.test(issue.message)) {
-          const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
-          const word =
-            issue.code === 'too_small'
-              ? issue.inclusive
-                ? 'at least'
-                : 'more than'
-              : issue.inclusive
-                ? 'at most'
-                : 'less than';
-          const unit = issue.origin === 'array' ? ' item(s)' : issue.origin === 'string' ? ' characters' : '';
-          return `${field} must be ${word} ${String(bound)}${unit}`;
-        }
-        return ownWording(field, issue.message);
+      case 'too_big': {
+        const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
+        const word =
+          issue.code === 'too_small'
+            ? issue.inclusive
+              ? 'at least'
+              : 'more than'
+            : issue.inclusive
+              ? 'at most'
+              : 'less than';
+        const unit = issue.origin === 'array' ? ' item(s)' : issue.origin === 'string' ? ' characters' : '';
+        return `${field} must be ${word} ${String(bound)}${unit}`;
+      }
       default:
         return ownWording(field, issue.message);
     }
@@ -63,6 +78,8 @@ function article(type: string): string {
 
 function typeName(value: unknown): string {
   if (value === null) return 'null';
+  // An environment variable such as "soon" for a number arrives here coerced, as NaN.
+  if (Number.isNaN(value)) return 'NaN';
   if (Array.isArray(value)) return 'an array';
   return typeof value;
 }

@@ -19,10 +19,17 @@ const domain = z
   .toLowerCase()
   .regex(/^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$/, 'must be a domain name such as "arxiv.org"');
 
+/** A source's name: `web`, or a private source of the sources file such as `docs:handbook` or `db:sales`. */
+export const SOURCE_NAME = /^[a-z][a-z0-9-]*(:[a-z0-9][a-z0-9._-]*)?$/;
+
 export const researchInputSchema = z
   .strictObject({
     question: z
-      .string({ error: 'question is required: the topic or question to research' })
+      .string({
+        // Only for a missing question: one of another type is named as such ("must be a string").
+        error: (issue) =>
+          issue.input === undefined ? 'question is required: the topic or question to research' : undefined,
+      })
       .trim()
       .min(3, 'question is too short: ask a real question of 3 to 4000 characters')
       .max(4000, 'question is too long: at most 4000 characters; summarise the background'),
@@ -56,14 +63,7 @@ export const researchInputSchema = z
      * e.g. ["web", "docs:handbook", "db:sales"]. A run without "web" never searches the web.
      */
     sources: z
-      .array(
-        z
-          .string()
-          .regex(
-            /^[a-z][a-z0-9-]*(:[a-z0-9][a-z0-9._-]*)?$/,
-            'must be "web" or a source name such as "docs:handbook"',
-          ),
-      )
+      .array(z.string().regex(SOURCE_NAME, 'must be "web" or a source name such as "docs:handbook"'))
       .min(1)
       .max(20)
       .refine((names) => new Set(names).size === names.length, 'lists a source twice')
@@ -88,6 +88,7 @@ export type { GapAnalysis } from '../steps/gaps';
 
 /** Where a source came from: the web, or a private source (documents, a database, an API or MCP tool). */
 export const sourceKindSchema = z.enum(['web', 'document', 'database', 'api']);
+export type SourceKind = z.infer<typeof sourceKindSchema>;
 
 export const sourceSchema = z.strictObject({
   url: z.string().min(1),
@@ -110,6 +111,10 @@ export const questionStatusSchema = z.enum([
 ]);
 export type QuestionStatus = z.infer<typeof questionStatusSchema>;
 
+/** Why research stopped before it was done: the budget, the deadline, or a request to finish. */
+export const stoppedBySchema = z.enum(['budget', 'deadline', 'finish']);
+export type StoppedBy = z.infer<typeof stoppedBySchema>;
+
 /** A fact a search turned up, with the URLs that support it. */
 export const keyFactSchema = z.strictObject({ text: z.string(), urls: z.array(z.string()) });
 export type KeyFact = z.infer<typeof keyFactSchema>;
@@ -126,14 +131,11 @@ export const findingSchema = z.strictObject({
   usage: usageSchema,
   costUsd: z.number().nonnegative(),
   error: z.string().optional(),
-  stoppedBy: z.enum(['budget', 'deadline', 'finish']).optional(),
+  stoppedBy: stoppedBySchema.optional(),
   /** Function calls naming a tool this run did not select: refused, not run. */
   refusedToolCalls: z.number().int().nonnegative().optional(),
 });
 export type Finding = z.infer<typeof findingSchema>;
-
-export const stoppedBySchema = z.enum(['budget', 'deadline', 'finish']);
-export type StoppedBy = z.infer<typeof stoppedBySchema>;
 
 export const researchResultSchema = z.strictObject({
   question: z.string(),

@@ -1,6 +1,6 @@
-import { clip } from '../findings';
 import { checkCitations, numberSources, renderReport } from '../report';
 import type { Finding, NumberedSource, StepOutcome, StoppedBy } from '../schemas/research';
+import { clip } from '../text';
 import { defineStep, type ModelChoice, type StepContext, type StepRequest } from './step';
 
 /** The synthesis: a cited report from the findings, written by the writer model. */
@@ -77,7 +77,7 @@ function boundFindings(
   const share = Math.floor(maxChars / Math.max(1, findings.length));
   return findings.map((f) => {
     let budget = share - f.question.length;
-    const summary = clip(f.summary, Math.max(200, Math.floor(budget / 2)));
+    const summary = clip(f.summary, Math.max(200, Math.floor(budget / 2)), { trimEnd: true });
     budget -= summary.length;
     const facts: string[] = [];
     for (const fact of f.keyFacts) {

@@ -1,4 +1,6 @@
-import type { SourceKind, ToolResult, ToolSource } from './types';
+import { sourceKindSchema, type SourceKind } from '../schemas/research';
+import { MAX_TITLE_CHARS, oneLineBounded } from '../text';
+import type { ToolResult, ToolSource } from './types';
 
 /**
  * Size bounds for everything that leaves a tool. Every tool result passes through `boundToolResult` in
@@ -10,33 +12,13 @@ import type { SourceKind, ToolResult, ToolSource } from './types';
 export const MAX_OUTPUT_CHARS = 20_000;
 export const MAX_SOURCES_PER_CALL = 12;
 export const MAX_URL_CHARS = 2048;
-export const MAX_TITLE_CHARS = 300;
 export const MAX_EXCERPT_CHARS = 1000;
+/** A source's excerpt as the built-in sources write it, cut at a word or a row; any tool's stops at MAX_EXCERPT_CHARS. */
+export const EXCERPT_CHARS = 500;
 /** A tool's description as the model sees it. */
 export const MAX_DESCRIPTION_CHARS = 1024;
 
-const KINDS: ReadonlySet<SourceKind> = new Set(['web', 'document', 'database', 'api']);
-
-/** At most `max` characters, with an ellipsis when cut; never splits a surrogate pair. */
-export function clipChars(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let cut = text.slice(0, Math.max(0, max - 1));
-  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
-  return `${cut}…`;
-}
-
-/**
- * One line of plain text: control characters and runs of white space become one space. Only the first
- * `max * 4` characters are looked at, so the regular expressions never run over megabytes.
- */
-export function oneLineBounded(text: string, max: number): string {
-  const head = text.length > max * 4 ? text.slice(0, max * 4) : text;
-  return clipChars(
-    // eslint-disable-next-line no-control-regex
-    head.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\s]+/g, ' ').trim(),
-    max,
-  );
-}
+const KINDS: ReadonlySet<SourceKind> = new Set(sourceKindSchema.options);
 
 export function boundSource(source: ToolSource): ToolSource | undefined {
   if (!source || typeof source.url !== 'string') return undefined;

@@ -1,7 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { readJsonFile } from '../json-file';
 import { describeIssues } from '../schemas/issues';
+import { SOURCE_NAME } from '../schemas/research';
 import { BUILTIN_SOURCE_TYPES } from './builtin-types';
 import { SourcesConfigError } from './errors';
 import type { SourceType } from './source-type';
@@ -14,7 +16,6 @@ export { expandEnv, SourcesConfigError } from './errors';
  * file: a connection string or header names the environment variable that holds it.
  */
 
-export const SOURCE_NAME = /^[a-z][a-z0-9-]*(:[a-z0-9][a-z0-9._-]*)?$/;
 export const WEB_SOURCE = 'web';
 
 /** A source type of the user's own, from a module next to the sources file (see registry.ts). */
@@ -37,32 +38,30 @@ export const moduleEntrySchema = z.strictObject({
 export function sourceEntrySchema(types: readonly SourceType[], allowUnknown: boolean) {
   const byType = new Map(types.map((t) => [t.type, t]));
   const known = () => [...byType.keys(), MODULE_TYPE].join(', ');
-  return z
-    .looseObject({ type: z.string({ error: 'type is required (e.g. "documents")' }) })
-    .superRefine((entry, ctx) => {
-      const report = (issues: z.core.$ZodIssue[], prefix: PropertyKey[] = []) => {
-        for (const issue of issues) ctx.addIssue({ ...issue, path: [...prefix, ...issue.path] } as never);
-      };
-      if (entry.type === MODULE_TYPE) {
-        const parsed = moduleEntrySchema.safeParse(entry, { reportInput: true });
-        if (!parsed.success) report(parsed.error.issues);
-        return;
-      }
-      const type = byType.get(entry.type);
-      if (!type) {
-        if (!allowUnknown) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['type'],
-            message: `unknown source type "${entry.type}"; the types are ${known()}`,
-          });
-        }
-        return;
-      }
-      const { type: _type, ...options } = entry;
-      const parsed = type.options.safeParse(options, { reportInput: true });
+  return z.looseObject({ type: z.string() }).superRefine((entry, ctx) => {
+    const report = (issues: z.core.$ZodIssue[], prefix: PropertyKey[] = []) => {
+      for (const issue of issues) ctx.addIssue({ ...issue, path: [...prefix, ...issue.path] } as never);
+    };
+    if (entry.type === MODULE_TYPE) {
+      const parsed = moduleEntrySchema.safeParse(entry, { reportInput: true });
       if (!parsed.success) report(parsed.error.issues);
-    });
+      return;
+    }
+    const type = byType.get(entry.type);
+    if (!type) {
+      if (!allowUnknown) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['type'],
+          message: `unknown source type "${entry.type}"; the types are ${known()}`,
+        });
+      }
+      return;
+    }
+    const { type: _type, ...options } = entry;
+    const parsed = type.options.safeParse(options, { reportInput: true });
+    if (!parsed.success) report(parsed.error.issues);
+  });
 }
 
 export type SourceConfig = { type: string } & Record<string, unknown>;
@@ -126,14 +125,7 @@ export interface SourcesFile {
 export function loadSourcesFile(file: string | undefined, fallback: string): SourcesFile {
   const chosen = file ?? (existsSync(fallback) ? fallback : undefined);
   if (!chosen) return { dir: process.cwd(), sources: {} };
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(chosen, 'utf8'));
-  } catch (error) {
-    throw new SourcesConfigError(
-      `DEEP_RESEARCH_SOURCES_FILE: cannot read ${chosen} as JSON: ${(error as Error).message}`,
-    );
-  }
+  const raw = readJsonFile(chosen, 'DEEP_RESEARCH_SOURCES_FILE', SourcesConfigError);
   const parsed = sourcesFileSchema().safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     throw new SourcesConfigError(

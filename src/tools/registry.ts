@@ -1,7 +1,9 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { describeIssues } from '../schemas/issues';
-import { boundToolResult, clipChars, MAX_DESCRIPTION_CHARS } from './bounds';
+import { sourceKindSchema } from '../schemas/research';
+import { clip } from '../text';
+import { boundToolResult, MAX_DESCRIPTION_CHARS } from './bounds';
 import { BUILTIN_SOURCE_TYPES } from './builtin-types';
 import {
   functionNameStart,
@@ -156,7 +158,7 @@ export class SourceRegistry {
         definitions.push({
           name: functionName,
           source: name,
-          description: clipChars(`[${name}] ${tool.description}`, MAX_DESCRIPTION_CHARS),
+          description: clip(`[${name}] ${tool.description}`, MAX_DESCRIPTION_CHARS),
           parameters: jsonSchemaOf(tool),
           ...(tool.summaryArgument ? { summaryArgument: tool.summaryArgument } : {}),
         });
@@ -183,7 +185,7 @@ export class SourceRegistry {
     if (allowed && !allowed.includes(functionName)) {
       return {
         output:
-          `error: the tool ${clipChars(String(functionName), 80)} is not available in this run; ` +
+          `error: the tool ${clip(String(functionName), 80)} is not available in this run; ` +
           `use only the tools offered (${namesList(allowed)})`,
         sources: [],
         refused: true,
@@ -197,7 +199,7 @@ export class SourceRegistry {
       source && sourceName ? this.toolsByFunctionName(sourceName, source).get(functionName) : undefined;
     if (!tool)
       return {
-        output: `error: there is no tool named ${clipChars(String(functionName), 80)}; use one of the tools offered`,
+        output: `error: there is no tool named ${clip(String(functionName), 80)}; use one of the tools offered`,
         sources: [],
       };
     if (argumentsJson.length > MAX_ARGUMENTS_CHARS) {
@@ -211,7 +213,7 @@ export class SourceRegistry {
       args = JSON.parse(argumentsJson || '{}');
     } catch (error) {
       return {
-        output: `error: the arguments of ${functionName} are not JSON (${clipChars((error as Error).message, 200)})`,
+        output: `error: the arguments of ${functionName} are not JSON (${clip((error as Error).message, 200)})`,
         sources: [],
       };
     }
@@ -247,7 +249,7 @@ const MAX_LISTED_NAMES = 20;
 /** The run's tool names for a refusal message: the first `MAX_LISTED_NAMES`, then how many more. */
 function namesList(names: readonly string[]): string {
   if (names.length === 0) return 'none';
-  const listed = names.slice(0, MAX_LISTED_NAMES).map((n) => clipChars(String(n), 64));
+  const listed = names.slice(0, MAX_LISTED_NAMES).map((n) => clip(String(n), 64));
   const more = names.length - listed.length;
   return `${listed.join(', ')}${more > 0 ? `, and ${more} more` : ''}`;
 }
@@ -269,8 +271,11 @@ function checkSource(name: string, type: string, source: ResearchSource): void {
   const where = `source "${name}" (type ${type})`;
   if (!source || typeof source !== 'object')
     throw new SourcesConfigError(`${where}: open returned no source`);
-  if (!['web', 'document', 'database', 'api'].includes(source.kind)) {
-    throw new SourcesConfigError(`${where}: kind must be "web", "document", "database" or "api"`);
+  if (!sourceKindSchema.safeParse(source.kind).success) {
+    const kinds = sourceKindSchema.options.map((kind) => `"${kind}"`);
+    throw new SourcesConfigError(
+      `${where}: kind must be ${kinds.slice(0, -1).join(', ')} or ${kinds.at(-1)}`,
+    );
   }
   // MCP sources list their tools on init: checked when they are offered.
   if (source.init) return;

@@ -1,4 +1,7 @@
 import type { z } from 'zod';
+import type { SourceKind } from '../schemas/research';
+
+export type { SourceKind };
 
 /**
  * A tool the model can call during research: a name, a description, a zod schema for its arguments
@@ -6,8 +9,6 @@ import type { z } from 'zod';
  * Tools answer with text for the model and the sources that text came from, so private data is cited
  * like the web.
  */
-
-export type SourceKind = 'web' | 'document' | 'database' | 'api';
 
 export interface ToolSource {
   /** Stable and specific: a URL, or e.g. `docs:handbook/leave.md#L12-L30`, `db:sales#query-3f2a`. */

@@ -1,4 +1,4 @@
-import { oneLineBounded } from '../bounds';
+import { oneLineBounded } from '../../text';
 import type { DocumentFormat, ExtractedSection } from './extract';
 import type { Location } from './locations';
 

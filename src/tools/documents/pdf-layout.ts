@@ -1,3 +1,4 @@
+import { oneLine } from '../../text';
 import type { PdfTextItem } from './pdf-reader';
 
 /**
@@ -69,7 +70,7 @@ function linesOf(items: PdfTextItem[]): Line[] {
 }
 
 function finish(line: { parts: string[]; y: number; fontSize: number }): Line {
-  return { text: line.parts.join('').replace(/\s+/g, ' ').trim(), y: line.y, fontSize: line.fontSize };
+  return { text: oneLine(line.parts.join('')), y: line.y, fontSize: line.fontSize };
 }
 
 function layoutPage(lines: Line[], bodySize: number): string {

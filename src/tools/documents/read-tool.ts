@@ -1,16 +1,17 @@
 import { z } from 'zod';
+import { clipAtWord } from '../../text';
 import { defineTool, type ToolResult, type ToolSource } from '../types';
 import type { CorpusSnapshot, DocumentCorpus, DocumentRecord } from './corpus';
 import { snapshotForCall } from './corpus';
 import { describeLocation, parseLocation, sourceUrl, type Location } from './locations';
 import { decodedFile, requestedFile } from './paths';
-import { clip, dataNotice, excerpt, failure, MAX_OUTPUT_CHARS } from './text';
+import { dataNotice, excerpt, failure, MAX_OUTPUT_CHARS } from './text';
 
 export const READ_DOCUMENT_TOOL = 'read_document';
 
 export const readDocumentArgs = z.object({
   file: z
-    .string({ error: (issue) => (issue.input === undefined ? 'file is required' : 'file must be a string') })
+    .string({ error: (issue) => (issue.input === undefined ? 'file is required' : undefined) })
     .min(1, 'file must not be empty')
     .max(1000)
     .describe('The file as search_documents shows it, relative to the folder, e.g. "policies/leave.md".'),
@@ -82,7 +83,7 @@ function readLines(sourceName: string, document: DocumentRecord, location: Locat
   const end = start + shown.length - 1;
   const range: Location = { kind: 'lines', start, end };
   const heading = headingAt(document, (p) => p.location.kind === 'lines' && p.location.start <= start);
-  const text = clip(shown.join('\n'), MAX_OUTPUT_CHARS);
+  const text = clipAtWord(shown.join('\n'), MAX_OUTPUT_CHARS);
   const more = end < lines.length ? `\n\n(${document.file} continues: read from L${end + 1} for more.)` : '';
   return {
     output:
@@ -114,7 +115,7 @@ function readPages(sourceName: string, document: DocumentRecord, location: Locat
   const sources: ToolSource[] = [];
   for (const section of pages) {
     const page = section.page ?? first;
-    const text = clip(section.text, pages.length === 1 ? MAX_OUTPUT_CHARS : section.text.length);
+    const text = clipAtWord(section.text, pages.length === 1 ? MAX_OUTPUT_CHARS : section.text.length);
     const heading = headingAt(document, (p) => p.location.kind === 'page' && p.location.page <= page);
     body.push(`--- ${document.file} (page ${page} of ${total}) ---\n${text}`);
     sources.push(source(sourceName, document.file, { kind: 'page', page }, heading, text));

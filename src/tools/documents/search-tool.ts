@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { clipAtWord } from '../../text';
 import { defineTool, type ToolResult, type ToolSource } from '../types';
 import type { CorpusSnapshot, DocumentCorpus } from './corpus';
 import { snapshotForCall } from './corpus';
 import { describeLocation, sourceUrl } from './locations';
 import type { Passage } from './passages';
-import { clip, dataNotice, excerpt, MAX_OUTPUT_CHARS, MAX_PASSAGE_OUTPUT_CHARS } from './text';
+import { dataNotice, excerpt, MAX_OUTPUT_CHARS, MAX_PASSAGE_OUTPUT_CHARS } from './text';
 
 export const SEARCH_DOCUMENTS_TOOL = 'search_documents';
 export const DEFAULT_SEARCH_LIMIT = 5;
@@ -14,7 +15,7 @@ const MAX_LISTED_FILES = 20;
 export const searchDocumentsArgs = z.object({
   query: z
     .string({
-      error: (issue) => (issue.input === undefined ? 'query is required' : 'query must be a string'),
+      error: (issue) => (issue.input === undefined ? 'query is required' : undefined),
     })
     .trim()
     .min(1, 'query must not be empty')
@@ -56,7 +57,7 @@ function render(sourceName: string, passages: Passage[]): ToolResult {
     const heading = passage.heading ? ` — ${passage.heading}` : '';
     const entry =
       `\n\n[D${i + 1}] ${passage.file} (${describeLocation(passage.location)})${heading}\n` +
-      clip(passage.text, MAX_PASSAGE_OUTPUT_CHARS);
+      clipAtWord(passage.text, MAX_PASSAGE_OUTPUT_CHARS);
     if (sources.length > 0 && output.length + entry.length > MAX_OUTPUT_CHARS) {
       output += `\n\n(${passages.length - i} more passages left out to keep this answer short.)`;
       break;

@@ -1,5 +1,6 @@
 import type { HtmlToTextOptions } from 'html-to-text';
 import { Worker } from 'node:worker_threads';
+import { oneLine } from '../../text';
 import { FetchFailed } from './fetch';
 
 /** Readable text of a fetched page: the article (Readability) if there is one, else the page's text. */
@@ -138,7 +139,7 @@ export async function extractHtml(
     );
     signal?.addEventListener('abort', onAbort, { once: true });
     worker.once('message', (page: ExtractedPage) =>
-      finish(() => resolve({ title: cleanLine(page.title), text: tidy(page.text) })),
+      finish(() => resolve({ title: oneLine(page.title), text: tidy(page.text) })),
     );
     worker.once('error', (error) =>
       finish(() => reject(new FetchFailed(`could not extract the page's text: ${error.message}`))),
@@ -196,7 +197,7 @@ function releaseConversion(): void {
 export function extractText(text: string): ExtractedPage {
   const body = tidy(text);
   const firstLine = body.split('\n', 1)[0] ?? '';
-  return { title: cleanLine(firstLine).slice(0, 120), text: body };
+  return { title: oneLine(firstLine).slice(0, 120), text: body };
 }
 
 function tidy(text: string): string {
@@ -205,8 +206,4 @@ function tidy(text: string): string {
     .replace(/[ \t]+\n/g, '\n')
     .replace(/\n{3,}/g, '\n\n')
     .trim();
-}
-
-function cleanLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
 }

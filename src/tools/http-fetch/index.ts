@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { excerpt } from '../../text';
+import { EXCERPT_CHARS } from '../bounds';
 import { defineTool, type ResearchSource, type ToolResult } from '../types';
 import { decodeBody, extractHtml, extractText, HTML_TYPES, TEXT_TYPES } from './extract';
 import { FetchFailed, fetchPage } from './fetch';
@@ -37,7 +39,6 @@ export const DEFAULT_MAX_BYTES = 2 * 1024 * 1024;
 export const DEFAULT_TIMEOUT_MS = 15_000;
 export const DEFAULT_MAX_CHARS = 8000;
 export const MAX_REDIRECTS = 5;
-const EXCERPT_CHARS = 500;
 const DEFAULT_USER_AGENT = 'durable-deep-research/0.1 (+fetch_page)';
 
 const fetchPageArgs = z.object({
@@ -88,7 +89,7 @@ export function httpFetchSource(name: string, options: HttpFetchOptions = {}): R
             page.truncated,
             settings.maxBytes,
           ),
-          sources: [{ url: page.url, title, kind: 'web', excerpt: excerpt(extracted.text) }],
+          sources: [{ url: page.url, title, kind: 'web', excerpt: excerpt(extracted.text, EXCERPT_CHARS) }],
         };
       } catch (error) {
         if (ctx.signal.aborted) throw error;
@@ -155,14 +156,6 @@ function render(
     body = `${body.slice(0, maxChars)}\n[… ${rest} more characters not shown; a larger maxChars returns more]`;
   }
   return `${lines.join('\n')}\n\n${body}`;
-}
-
-function excerpt(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  if (flat.length <= EXCERPT_CHARS) return flat;
-  const cut = flat.slice(0, EXCERPT_CHARS);
-  const space = cut.lastIndexOf(' ');
-  return `${space > EXCERPT_CHARS * 0.6 ? cut.slice(0, space) : cut}…`;
 }
 
 function failure(message: string): ToolResult {

@@ -1,11 +1,10 @@
 import { RE2JS } from 're2js';
 import { z } from 'zod';
-import { escapeUri, MAX_EXCERPT_CHARS, MAX_TITLE_CHARS, MAX_URL_CHARS, oneLineBounded } from '../bounds';
+import { excerpt, MAX_TITLE_CHARS, oneLineBounded } from '../../text';
+import { escapeUri, EXCERPT_CHARS, MAX_EXCERPT_CHARS, MAX_URL_CHARS } from '../bounds';
 import type { ToolResult, ToolSource } from '../types';
 
 /** From MCP to the tool contract: names, argument schemas and call results. */
-
-const EXCERPT_CHARS = 500;
 
 /**
  * A server's tool name as a function name: letters, digits, `_` and `-`, 1 to 64 characters; other
@@ -233,7 +232,7 @@ export function toToolResult(result: CallResult, options: ConvertOptions): ToolR
       const title = oneLineBounded(resourceTitle(String(part.resource.uri)), MAX_TITLE_CHARS);
       if (typeof text === 'string') {
         texts.push(`Resource ${title} <${uri}>:\n${text}`);
-        embedded.push({ url: uri, title, kind: 'api', excerpt: excerpt(text) });
+        embedded.push({ url: uri, title, kind: 'api', excerpt: excerpt(text, EXCERPT_CHARS) });
       } else {
         const type = typeof mimeType === 'string' ? `, ${oneLineBounded(mimeType, 80)}` : '';
         notes.push(`Resource: ${title} <${uri}> (binary${type}; not shown)`);
@@ -251,7 +250,7 @@ export function toToolResult(result: CallResult, options: ConvertOptions): ToolR
   if (result.isError) {
     return { output: `error: ${output || `${options.tool} reported an error`}`, sources: [] };
   }
-  const textExcerpt = excerpt(text);
+  const textExcerpt = excerpt(text, EXCERPT_CHARS);
   const sources: ToolSource[] = [
     ...linked.map(({ url, title, excerpt: description }): ToolSource => {
       const supported = description ?? textExcerpt;
@@ -336,18 +335,6 @@ function stringify(value: unknown): string {
 export function bound(text: string, maxChars: number): string {
   if (text.length <= maxChars) return text;
   return `${text.slice(0, maxChars)}\n[output truncated: ${text.length - maxChars} more characters]`;
-}
-
-export function excerpt(text: string): string {
-  // Only the start is looked at: a server's text can be megabytes.
-  const flat = text
-    .slice(0, EXCERPT_CHARS * 4)
-    .replace(/\s+/g, ' ')
-    .trim();
-  if (flat.length <= EXCERPT_CHARS) return flat;
-  const cut = flat.slice(0, EXCERPT_CHARS);
-  const space = cut.lastIndexOf(' ');
-  return `${space > EXCERPT_CHARS * 0.6 ? cut.slice(0, space) : cut}…`;
 }
 
 function dedupe(sources: ToolSource[]): ToolSource[] {

@@ -5,7 +5,8 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
-import { clipChars, MAX_DESCRIPTION_CHARS } from '../bounds';
+import { clip } from '../../text';
+import { MAX_DESCRIPTION_CHARS } from '../bounds';
 import type { ResearchSource, ResearchTool, ToolContext, ToolResult } from '../types';
 import {
   argumentsSchema,
@@ -214,7 +215,7 @@ export function mcpSource(
       name: toolName,
       serverToolName: tool.name,
       // Descriptions are the server's words to the model: bounded, like everything it sends.
-      description: clipChars(description, MAX_DESCRIPTION_CHARS),
+      description: clip(description, MAX_DESCRIPTION_CHARS),
       parameters,
       jsonSchema: exactJsonSchema(tool.inputSchema),
       ...(summaryArgument ? { summaryArgument } : {}),

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { oneLine } from '../../text';
+import { EXCERPT_CHARS } from '../bounds';
 
 /** What the SQL tools show the model: bounded Markdown tables, schema summaries, masked secrets. */
 
@@ -51,7 +53,6 @@ export const DESCRIBE_MAX_TABLES = 200;
 export const COUNT_CAP = 100_000;
 /** Longest cell value shown; longer text is cut with an ellipsis. */
 export const MAX_CELL_CHARS = 500;
-export const MAX_EXCERPT_CHARS = 500;
 /** Columns of a result shown: a row of the widest result stays around 200 KB. */
 export const MAX_COLUMNS = 100;
 
@@ -72,10 +73,6 @@ export function shorten(text: string, max: number): string {
 /** Bytes a cell adds to a result, as counted against maxBytes while rows are read. */
 export function cellBytes(cell: Cell): number {
   return cell === null ? 4 : Buffer.byteLength(cell, 'utf8') + 3;
-}
-
-export function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
 }
 
 /** Short, stable id of a query for its source URL: whitespace-insensitive. */
@@ -152,7 +149,7 @@ export function formatRows(result: QueryRows, maxBytes: number): { text: string;
   return { text: lines.join('\n'), shown };
 }
 
-/** The first rows as `column=value` pairs, at most MAX_EXCERPT_CHARS: the fact a query result supports. */
+/** The first rows as `column=value` pairs, at most EXCERPT_CHARS: the fact a query result supports. */
 export function rowsExcerpt(result: QueryRows, shown: number): string {
   if (result.columns.length === 0) return 'No result set.';
   if (result.rows.length === 0) return `No rows (columns: ${result.columns.join(', ')}).`;
@@ -165,11 +162,11 @@ export function rowsExcerpt(result: QueryRows, shown: number): string {
       .join(', ');
     length += pair.length + 2;
     parts.push(pair);
-    if (length > MAX_EXCERPT_CHARS) break;
+    if (length > EXCERPT_CHARS) break;
   }
   const text = parts.join('; ');
   const suffix = ` (${count})`;
-  return shorten(text, MAX_EXCERPT_CHARS - suffix.length) + suffix;
+  return shorten(text, EXCERPT_CHARS - suffix.length) + suffix;
 }
 
 function describeColumn(column: SchemaColumn): string {
@@ -225,7 +222,7 @@ export function formatSchema(heading: string, schema: SchemaInfo, maxBytes: numb
   return blocks.join('\n\n');
 }
 
-/** The tables and their columns in one line of at most MAX_EXCERPT_CHARS. */
+/** The tables and their columns in one line of at most EXCERPT_CHARS. */
 export function schemaExcerpt(schema: SchemaInfo): string {
   const text = schema.tables
     .map((t) => {
@@ -237,7 +234,7 @@ export function schemaExcerpt(schema: SchemaInfo): string {
       return `${t.name} (${t.columns.map((c) => c.name).join(', ')}${rows})`;
     })
     .join('; ');
-  return shorten(text || 'No tables.', MAX_EXCERPT_CHARS);
+  return shorten(text || 'No tables.', EXCERPT_CHARS);
 }
 
 /** A connection string with its password (URL user info, `password=` settings) replaced by `***`. */

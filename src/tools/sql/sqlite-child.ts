@@ -9,37 +9,14 @@
  * is built without memory statistics, so SQLite's own heap limit would not hold), and one value is capped. Queries are wrapped so SQLite itself cuts each text cell and stops
  * after maxRows + 1 rows; answers go back over IPC as display text, bounded in rows and bytes.
  *
- * Self-contained on purpose (only `node:` modules, erasable TypeScript): it runs as compiled JavaScript
- * from dist/, and as this .ts file through Node's type stripping under tsx and jest.
+ * Self-contained on purpose (only `node:` modules at run time, erasable TypeScript; the messages' types
+ * come from sqlite-protocol.ts by `import type`, which is erased): it runs as compiled JavaScript from
+ * dist/, and as this .ts file through Node's type stripping under tsx and jest.
  */
 import { constants, DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { Cell, SqliteChildConfig, SqliteChildReply, SqliteChildRequest } from './sqlite-protocol';
 
-interface ChildConfig {
-  file: string;
-  /** Characters kept of a text cell (the parent shows one less and an ellipsis). */
-  cellChars: number;
-  /** The process's resident memory the parent allows (it watches and kills), for error messages. */
-  processBytes: number;
-  /** The longest string or blob SQLite will build or read. */
-  valueBytes: number;
-  /** Columns of a query's result shown; the rest are counted in one more column. */
-  maxColumns: number;
-}
-
-interface Request {
-  id: number;
-  op: 'query';
-  sql: string;
-  params: string[];
-  maxRows: number;
-  maxBytes: number;
-  /** A SELECT/WITH/VALUES statement: wrap it so SQLite cuts cells and rows. */
-  wrap: boolean;
-}
-
-type Cell = string | null;
-
-const config = JSON.parse(process.argv[2] ?? '{}') as ChildConfig;
+const config = JSON.parse(process.argv[2] ?? '{}') as SqliteChildConfig;
 
 /** PRAGMAs a statement may read (never set): the schema and harmless facts about the file. */
 const READABLE_PRAGMAS = new Set([
@@ -142,7 +119,10 @@ function quoteIdentifier(name: string): string {
 }
 
 /** The statement to run: for a query, the user's statement as a CTE whose cells SQLite cuts itself. */
-function prepare(db: DatabaseSync, request: Request): { statement: StatementSync; columns: string[] } {
+function prepare(
+  db: DatabaseSync,
+  request: SqliteChildRequest,
+): { statement: StatementSync; columns: string[] } {
   const direct = db.prepare(request.sql);
   const columns = direct.columns().map((column) => column.name);
   if (!request.wrap || columns.length === 0) return { statement: direct, columns };
@@ -163,7 +143,7 @@ function prepare(db: DatabaseSync, request: Request): { statement: StatementSync
   return { statement: db.prepare(wrapped), columns: shown };
 }
 
-function answer(request: Request): unknown {
+function answer(request: SqliteChildRequest): SqliteChildReply {
   denied = undefined;
   let db: DatabaseSync | undefined;
   try {
@@ -203,13 +183,18 @@ try {
   open().close();
   ready = true;
 } catch (error) {
-  process.send?.({ id: 0, ok: false, fatal: true, error: String((error as Error)?.message ?? error) }, () =>
-    process.exit(1),
-  );
+  const reply: SqliteChildReply = {
+    id: 0,
+    ok: false,
+    fatal: true,
+    error: String((error as Error)?.message ?? error),
+  };
+  process.send?.(reply, () => process.exit(1));
 }
 if (ready) {
-  process.on('message', (request: Request) => {
+  process.on('message', (request: SqliteChildRequest) => {
     process.send?.(answer(request));
   });
-  process.send?.({ id: 0, ok: true, result: { columns: [], rows: [], more: false } });
+  const started: SqliteChildReply = { id: 0, ok: true, result: { columns: [], rows: [], more: false } };
+  process.send?.(started);
 }

@@ -13,6 +13,7 @@ import {
   type SchemaInfo,
   type SchemaTable,
 } from './format';
+import type { SqliteChildConfig, SqliteChildReply, SqliteChildRequest, SqliteQuery } from './sqlite-protocol';
 import type { SqlStatement } from './statements';
 import { checkName, SqlStatementError, sqlTools, type SqlBackend } from './tools';
 
@@ -197,19 +198,6 @@ function quoteIfNeeded(identifier: string): string {
   return /^[A-Za-z_][A-Za-z0-9_]*$/.test(identifier) ? identifier : `"${identifier.replace(/"/g, '""')}"`;
 }
 
-interface QueryRequest {
-  op: 'query';
-  sql: string;
-  params: string[];
-  maxRows: number;
-  maxBytes: number;
-  /** A SELECT/WITH/VALUES statement: the child wraps it so SQLite cuts cells and rows. */
-  wrap: boolean;
-}
-
-type ChildReply =
-  { id: number; ok: true; result: QueryRows } | { id: number; ok: false; error: string; fatal?: boolean };
-
 /** The child's resident memory, in-memory temporary storage included: a statement needing more is stopped. */
 export const SQLITE_PROCESS_BYTES = 512 * 1024 * 1024;
 
@@ -245,7 +233,8 @@ function childCommand(): { file: string; execArgv: string[] } {
 class SqliteRunner {
   private child: ChildProcess | undefined;
   private ready: Promise<void> | undefined;
-  private pending: { id: number; child: ChildProcess; resolve: (reply: ChildReply) => void } | undefined;
+  private pending:
+    { id: number; child: ChildProcess; resolve: (reply: SqliteChildReply) => void } | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private nextId = 1;
   private busy = 0;
@@ -260,7 +249,7 @@ class SqliteRunner {
   ) {}
 
   /** Requests run one at a time (the child is single-threaded); each one's timeout starts when it is sent. */
-  request(request: QueryRequest, ctx: ToolContext): Promise<QueryRows> {
+  request(request: SqliteQuery, ctx: ToolContext): Promise<QueryRows> {
     // While a request waits or runs (the child starting included), the process must stay alive for its
     // answer; idle, nothing of the child may keep it alive.
     this.busy += 1;
@@ -281,7 +270,7 @@ class SqliteRunner {
     this.kill();
   }
 
-  private async send(request: QueryRequest, ctx: ToolContext): Promise<QueryRows> {
+  private async send(request: SqliteQuery, ctx: ToolContext): Promise<QueryRows> {
     if (this.closed) throw new Error(`${this.label}: the source is closed`);
     if (ctx.signal.aborted)
       throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new Error('aborted');
@@ -290,9 +279,9 @@ class SqliteRunner {
     let timer: NodeJS.Timeout | undefined;
     let watchdog: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
-    let reply: ChildReply | 'timeout' | 'aborted' | 'memory';
+    let reply: SqliteChildReply | 'timeout' | 'aborted' | 'memory';
     try {
-      reply = await new Promise<ChildReply | 'timeout' | 'aborted' | 'memory'>((resolve) => {
+      reply = await new Promise<SqliteChildReply | 'timeout' | 'aborted' | 'memory'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), this.timeoutMs);
         // node:sqlite is built without memory statistics, so SQLite's own heap limit is not enforced: the
         // process's resident memory is watched instead (Linux /proc; elsewhere only the time limit holds).
@@ -302,7 +291,7 @@ class SqliteRunner {
         onAbort = () => resolve('aborted');
         ctx.signal.addEventListener('abort', onAbort, { once: true });
         this.pending = { id, child, resolve };
-        child.send({ id, ...request }, (error) => {
+        child.send({ id, ...request } satisfies SqliteChildRequest, (error) => {
           if (error)
             resolve({
               id,
@@ -347,7 +336,7 @@ class SqliteRunner {
     }
     this.stderr = '';
     const { file, execArgv } = childCommand();
-    const config = {
+    const config: SqliteChildConfig = {
       file: this.file,
       cellChars: MAX_CELL_CHARS + 1,
       processBytes: SQLITE_PROCESS_BYTES,
@@ -365,7 +354,7 @@ class SqliteRunner {
       this.stderr = (this.stderr + chunk).slice(-2000);
     });
     const ready = new Promise<void>((resolve, reject) => {
-      const onStartup = (reply: ChildReply): void => {
+      const onStartup = (reply: SqliteChildReply): void => {
         if (reply.id !== 0) return;
         child.off('message', onStartup);
         if (reply.ok) resolve();
@@ -383,7 +372,7 @@ class SqliteRunner {
         ),
       );
     });
-    child.on('message', (reply: ChildReply) => {
+    child.on('message', (reply: SqliteChildReply) => {
       if (reply.id !== 0 && this.pending?.id === reply.id) this.pending.resolve(reply);
     });
     child.on('exit', (code, signal) => {
