@@ -17,6 +17,7 @@ export * from './schemas/background-response';
 export { defineSourceType, type SourceType, type SourceContext } from './tools/source-type';
 export {
   defineTool,
+  toolError,
   type ResearchSource,
   type ResearchTool,
   type ToolResult,

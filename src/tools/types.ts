@@ -56,6 +56,11 @@ export interface ResearchSource {
   close?(): Promise<void>;
 }
 
+/** A tool's answer when it could not do what was asked: the model reads why and may call it again. */
+export function toolError(message: string): ToolResult {
+  return { output: `error: ${message}`, sources: [] };
+}
+
 export function defineTool<Args extends z.ZodType>(tool: ResearchTool<Args>): ResearchTool<Args> {
   return tool;
 }

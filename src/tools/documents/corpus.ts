@@ -2,8 +2,8 @@ import { extractDocument, type DocumentFormat, type ExtractedSection } from './e
 import { splitPassages, type Passage } from './passages';
 import { PdfReader } from './pdf-reader';
 import { PassageIndex } from './search-index';
-import type { ToolResult } from '../types';
-import { errorMessage, failure } from './text';
+import { toolError, type ToolResult } from '../types';
+import { errorMessage } from './text';
 import { listFolder, type FileEntry, type FolderListing } from './walk';
 
 /** A file that was read: its text (for read_document) and its passages (for search). */
@@ -152,7 +152,7 @@ export async function snapshotForCall(
     snapshot = await corpus.current();
   } catch (error) {
     if (signal.aborted) throw error;
-    return failure(`could not read the folder of ${sourceName} (${errorMessage(error)})`);
+    return toolError(`could not read the folder of ${sourceName} (${errorMessage(error)})`);
   }
   signal.throwIfAborted();
   return snapshot;

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { clipAtWord } from '../../text';
-import { defineTool, type ToolResult, type ToolSource } from '../types';
+import { defineTool, toolError, type ToolResult, type ToolSource } from '../types';
 import type { CorpusSnapshot, DocumentCorpus, DocumentRecord } from './corpus';
 import { snapshotForCall } from './corpus';
 import { describeLocation, parseLocation, sourceUrl, type Location } from './locations';
 import { decodedFile, requestedFile } from './paths';
-import { dataNotice, excerpt, failure, MAX_OUTPUT_CHARS } from './text';
+import { dataNotice, excerpt, MAX_OUTPUT_CHARS } from './text';
 
 export const READ_DOCUMENT_TOOL = 'read_document';
 
@@ -34,7 +34,7 @@ export function readDocumentTool(sourceName: string, corpus: DocumentCorpus) {
     summaryArgument: 'file',
     async run(args, ctx): Promise<ToolResult> {
       const requested = requestedFile(sourceName, args.file);
-      if ('refused' in requested) return failure(requested.refused);
+      if ('refused' in requested) return toolError(requested.refused);
       const snapshot = await snapshotForCall(corpus, sourceName, ctx.signal);
       if ('output' in snapshot) return snapshot;
 
@@ -42,16 +42,16 @@ export function readDocumentTool(sourceName: string, corpus: DocumentCorpus) {
       const decoded = decodedFile(requested.file);
       const file = snapshot.documents.has(requested.file) || !decoded ? requested.file : decoded;
       const problem = snapshot.unreadable.get(file);
-      if (problem) return failure(`${file} cannot be read: ${problem}`);
+      if (problem) return toolError(`${file} cannot be read: ${problem}`);
       const document = snapshot.documents.get(file);
-      if (!document) return failure(unknownFile(sourceName, file, snapshot));
+      if (!document) return toolError(unknownFile(sourceName, file, snapshot));
 
       const locationText = args.location?.trim() || requested.fragment;
       let location: Location | undefined;
       if (locationText) {
         location = parseLocation(locationText);
         if (!location) {
-          return failure(
+          return toolError(
             `"${locationText}" is not a location; use a line range like "L40-L90" or a page like "page 3"`,
           );
         }
@@ -66,11 +66,11 @@ export function readDocumentTool(sourceName: string, corpus: DocumentCorpus) {
 /** A line range of a text-like file, cut at a line boundary to stay within the output limit. */
 function readLines(sourceName: string, document: DocumentRecord, location: Location | undefined): ToolResult {
   if (location?.kind === 'page') {
-    return failure(`${document.file} has no pages; ask for a line range such as "L1-L80"`);
+    return toolError(`${document.file} has no pages; ask for a line range such as "L1-L80"`);
   }
   const lines = (document.sections[0]?.text ?? '').split('\n');
   const start = location?.start ?? 1;
-  if (start > lines.length) return failure(`${document.file} has only ${lines.length} lines`);
+  if (start > lines.length) return toolError(`${document.file} has only ${lines.length} lines`);
   const last = Math.min(location?.end ?? lines.length, lines.length);
   const shown: string[] = [];
   let length = 0;
@@ -96,12 +96,12 @@ function readLines(sourceName: string, document: DocumentRecord, location: Locat
 /** One page of a PDF, or without a location as many whole pages from the first as fit. */
 function readPages(sourceName: string, document: DocumentRecord, location: Location | undefined): ToolResult {
   if (location?.kind === 'lines') {
-    return failure(`${document.file} is a PDF: ask for a page such as "page 1" instead of a line range`);
+    return toolError(`${document.file} is a PDF: ask for a page such as "page 1" instead of a line range`);
   }
   const total = document.sections.length;
   const first = location?.page ?? 1;
   const firstSection = document.sections[first - 1];
-  if (!firstSection) return failure(`${document.file} has only ${total} page${total === 1 ? '' : 's'}`);
+  if (!firstSection) return toolError(`${document.file} has only ${total} page${total === 1 ? '' : 's'}`);
   const pages = [firstSection];
   if (!location) {
     let length = firstSection.text.length;

@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { ToolResult } from '../types';
+import { toolError, type ToolResult } from '../types';
 import type { ReaderReply, ReaderRequest } from './reader-process';
 
 /**
@@ -94,7 +94,7 @@ export class DocumentsReader {
   async close(): Promise<void> {
     this.closed = true;
     const child = this.child;
-    for (const call of this.pending.values()) call.resolve(failure(`${this.sourceName} was closed`));
+    for (const call of this.pending.values()) call.resolve(toolError(`${this.sourceName} was closed`));
     this.pending.clear();
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -167,7 +167,7 @@ export class DocumentsReader {
     call.resolve(
       reply.type === 'result'
         ? (reply.result as ToolResult)
-        : failure(`${this.sourceName} could not answer (${reply.message})`),
+        : toolError(`${this.sourceName} could not answer (${reply.message})`),
     );
   }
 
@@ -213,7 +213,7 @@ export class DocumentsReader {
       if (culprit && call.restarts < MAX_RESTARTS_PER_CALL) {
         this.pending.set(id, { ...call, restarts: call.restarts + 1 });
       } else {
-        call.resolve(failure(`${this.sourceName} could not answer: its reader ${reason}`));
+        call.resolve(toolError(`${this.sourceName} could not answer: its reader ${reason}`));
       }
     }
     if (this.pending.size > 0) {
@@ -234,8 +234,4 @@ function residentBytes(pid: number): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-function failure(message: string): ToolResult {
-  return { output: `error: ${message}`, sources: [] };
 }

@@ -1,6 +1,5 @@
 import { clipAtWord, oneLine } from '../../text';
 import { EXCERPT_CHARS } from '../bounds';
-import type { ToolResult } from '../types';
 
 /** Characters of a passage shown in search results, of a read_document answer, and of a source's excerpt. */
 export const MAX_PASSAGE_OUTPUT_CHARS = 1200;
@@ -14,10 +13,6 @@ export function dataNotice(sourceName: string, what: string): string {
 /** One line of plain prose for a citation: no Markdown heading marks, no line breaks or runs of spaces. */
 export function excerpt(text: string): string {
   return clipAtWord(oneLine(text.replace(/^\s{0,3}#{1,6}\s+/gm, '')), EXCERPT_CHARS);
-}
-
-export function failure(message: string): ToolResult {
-  return { output: `error: ${message}`, sources: [] };
 }
 
 export function errorMessage(error: unknown): string {

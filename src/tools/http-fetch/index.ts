@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { excerpt } from '../../text';
 import { EXCERPT_CHARS } from '../bounds';
-import { defineTool, type ResearchSource, type ToolResult } from '../types';
+import { defineTool, toolError, type ResearchSource, type ToolResult } from '../types';
 import { decodeBody, extractHtml, extractText, HTML_TYPES, TEXT_TYPES } from './extract';
 import { FetchFailed, fetchPage } from './fetch';
 import { FetchRefused, isPublicAddress } from './guard';
@@ -93,10 +93,10 @@ export function httpFetchSource(name: string, options: HttpFetchOptions = {}): R
         };
       } catch (error) {
         if (ctx.signal.aborted) throw error;
-        if (error instanceof FetchRefused) return failure(`refused to fetch ${args.url}: ${error.message}`);
-        if (error instanceof FetchFailed) return failure(`could not fetch ${args.url}: ${error.message}`);
+        if (error instanceof FetchRefused) return toolError(`refused to fetch ${args.url}: ${error.message}`);
+        if (error instanceof FetchFailed) return toolError(`could not fetch ${args.url}: ${error.message}`);
         const detail = error instanceof Error ? error.message : String(error);
-        return failure(`could not fetch ${args.url}: ${detail}`);
+        return toolError(`could not fetch ${args.url}: ${detail}`);
       }
     },
   });
@@ -156,8 +156,4 @@ function render(
     body = `${body.slice(0, maxChars)}\n[… ${rest} more characters not shown; a larger maxChars returns more]`;
   }
   return `${lines.join('\n')}\n\n${body}`;
-}
-
-function failure(message: string): ToolResult {
-  return { output: `error: ${message}`, sources: [] };
 }

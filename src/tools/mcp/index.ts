@@ -7,7 +7,13 @@ import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import { clip } from '../../text';
 import { MAX_DESCRIPTION_CHARS } from '../bounds';
-import type { ResearchSource, ResearchTool, ToolContext, ToolResult } from '../types';
+import {
+  toolError,
+  type ResearchSource,
+  type ResearchTool,
+  type ToolContext,
+  type ToolResult,
+} from '../types';
 import {
   argumentsSchema,
   exactJsonSchema,
@@ -228,14 +234,14 @@ export function mcpSource(
 
   const call = async (tool: string, args: unknown, ctx: ToolContext): Promise<ToolResult> => {
     if (typeof args !== 'object' || args === null || Array.isArray(args)) {
-      return failure(`the arguments of ${tool} must be an object`);
+      return toolError(`the arguments of ${tool} must be an object`);
     }
     let opened: Connection;
     try {
       opened = await connect();
     } catch (error) {
       if (ctx.signal.aborted) throw ctx.signal.reason;
-      return failure(`the ${name} MCP server could not be reached: ${messageOf(error)}`);
+      return toolError(`the ${name} MCP server could not be reached: ${messageOf(error)}`);
     }
     try {
       const result = await opened.client.callTool(
@@ -251,12 +257,12 @@ export function mcpSource(
     } catch (error) {
       if (ctx.signal.aborted) throw ctx.signal.reason;
       if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
-        return failure(`${tool} timed out after ${settings.timeoutMs} ms`);
+        return toolError(`${tool} timed out after ${settings.timeoutMs} ms`);
       }
       if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) {
-        return failure(`the ${name} MCP server closed the connection during ${tool}${opened.stderrTail()}`);
+        return toolError(`the ${name} MCP server closed the connection during ${tool}${opened.stderrTail()}`);
       }
-      return failure(`${tool} failed: ${messageOf(error)}`);
+      return toolError(`${tool} failed: ${messageOf(error)}`);
     }
   };
 
@@ -491,8 +497,4 @@ function redactUrl(raw: string): string {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function failure(message: string): ToolResult {
-  return { output: `error: ${message}`, sources: [] };
 }
