@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { z } from 'zod';
-import { defineSourceType, defineTool } from '../src';
+import { defineSourceType, defineTool, toolError } from '../src';
 import { loadSourcesFile } from '../src/tools/config';
 import { SourceRegistry } from '../src/tools/registry';
 import { testAddress } from './helpers/temporal';
@@ -56,6 +56,15 @@ beforeAll(async () => {
   weather = http.createServer((req, res) => {
     asked.push(req.url ?? '');
     const city = new URL(req.url ?? '/', 'http://x').searchParams.get('city') ?? '?';
+    if (city === 'Atlantis') {
+      res.statusCode = 404;
+      res.end('{"error":"no such city"}');
+      return;
+    }
+    if (city === 'Crash') {
+      req.socket.destroy();
+      return;
+    }
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify({ city, now: 'light rain', temperatureC: 7, windKmh: 18 }));
   });
@@ -122,7 +131,9 @@ test('createWorker-style source types in code: sources-file entries use them by 
           parameters: z.object({ city: z.string().min(1) }),
           async run({ city }) {
             const url = `${options.baseUrl}/v1/now?city=${encodeURIComponent(city)}`;
-            return { output: await (await fetch(url)).text(), sources: [{ url, title: city, kind: 'api' }] };
+            const response = await fetch(url);
+            if (!response.ok) return toolError(`no weather for ${city} (HTTP ${response.status})`);
+            return { output: await response.text(), sources: [{ url, title: city, kind: 'api' }] };
           },
         }),
       ],
@@ -139,6 +150,13 @@ test('createWorker-style source types in code: sources-file entries use them by 
     expect(definition!.name).toBe('weather_code__current_weather');
     const result = await registry.run(definition!.name, '{"city":"Oslo"}', new AbortController().signal);
     expect(result.output).toContain('light rain');
+    // A tool that cannot answer says why, as the function call's output the model reads; nothing cited.
+    const missing = await registry.run(definition!.name, '{"city":"Atlantis"}', new AbortController().signal);
+    expect(missing).toEqual({ output: 'error: no weather for Atlantis (HTTP 404)', sources: [] });
+    // A thrown error is not an answer: it fails the call (its runTool activity is then retried).
+    await expect(
+      registry.run(definition!.name, '{"city":"Crash"}', new AbortController().signal),
+    ).rejects.toThrow(/fetch failed/);
   } finally {
     await registry.close();
   }
